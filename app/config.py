@@ -73,7 +73,7 @@ def resolve_paths() -> Paths:
 
 
 def database_url(paths: Paths) -> str:
-    """``$COMFYDESK_DB_URL`` when set (e.g. PostgreSQL for a team), else SQLite in the data folder."""
+    """``$COMFYDESK_DB_URL`` when set (e.g. PostgreSQL for a team), else SQLite in the data dir."""
     return os.environ.get(ENV_DB_URL) or f"sqlite:///{paths.db_file.as_posix()}"
 
 
@@ -92,7 +92,9 @@ class Backend:
 class Settings:
     """What a user sets. Feature packages keep their own values under ``sections[name]``."""
 
-    backends: list[Backend] = field(default_factory=lambda: [Backend(DEFAULT_BACKEND_URL, "local")])
+    backends: list[Backend] = field(
+        default_factory=lambda: [Backend(DEFAULT_BACKEND_URL, "local")]
+    )
     active_backend: str = DEFAULT_BACKEND_URL
     comfyui_dir: str | None = None
     environment_dir: str | None = None
@@ -161,7 +163,8 @@ class SettingsStore:
                 where = f"kept as {kept.name}"
             except OSError:
                 where = "left in place"
-            self.problem = f"Settings file {self.path} could not be read ({exc}); {where}. Defaults are in use."
+            self.problem = (f"Settings file {self.path} could not be read ({exc}); {where}. "
+                            "Defaults are in use.")
             return Settings()
 
     def save(self, settings: Settings) -> None:

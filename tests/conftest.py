@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHONFAULTHANDLER", "1")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -38,5 +38,6 @@ def _isolated_qsettings(request, tmp_path):
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "qtbot" in getattr(item, "fixturenames", ()) or "qapp" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "qtbot" in names or "qapp" in names:
             item.add_marker(pytest.mark.gui)

@@ -1,0 +1,1 @@
+"""Trial installs of custom node packs through ComfyUI-Manager. Its issue is not open yet."""

@@ -1,0 +1,1 @@
+"""One dock class per panel."""

@@ -1,0 +1,17 @@
+"""Generate dock (being built; see its issue)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
+
+from app.ui.context import AppContext
+
+
+class GenerateDock(QDockWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Generate", parent)
+        self.setObjectName("dock.generate")
+        self.setWidget(QLabel("Generate is being built."))
+
+    def shutdown(self) -> None:
+        """Nothing runs in the background yet."""

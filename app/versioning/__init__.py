@@ -1,0 +1,1 @@
+"""Workflow versioning (git snapshots, diff, bundles). Its issue is not open yet."""
