@@ -1,0 +1,31 @@
+"""Typed errors the Profiler raises; the UI and the CLI turn them into one clear message."""
+
+from __future__ import annotations
+
+
+class ProfilerError(Exception):
+    """Base class for everything the profiler package raises on purpose."""
+
+
+class BackendUnavailable(ProfilerError):
+    """A sampler backend cannot run on this machine; ``str()`` says why (shown as a note)."""
+
+
+class RunNotFound(ProfilerError):
+    """No stored run has this id."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"There is no profiler run #{run_id}.")
+        self.run_id = run_id
+
+
+class WorkflowSourceError(ProfilerError):
+    """A workflow could not be read from the chosen source (file, ComfyUI userdata, Generate)."""
+
+
+class SnapshotMismatch(ProfilerError):
+    """The workflow differs from its reference snapshot; ``diff`` lists what changed."""
+
+    def __init__(self, diff) -> None:  # diff: app.profiler.snapshot.SnapshotDiff
+        super().__init__(diff.describe())
+        self.diff = diff

@@ -1,0 +1,71 @@
+"""Plain records the store hands out (no SQLAlchemy objects escape the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from app.profiler.engine import Step
+
+
+@dataclass
+class RunSummary:
+    id: int
+    timestamp: datetime
+    name: str
+    status: str
+    total_time: float | None
+    forced: bool = False
+    workflow_hash: str = ""
+    backend: str = ""
+    global_comment: str = ""
+    error: str | None = None
+    profile_id: str | None = None
+    interval_ms: int = 50
+    sampler_info: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"#{self.id} {self.name}".strip()
+
+
+@dataclass
+class RunRecord:
+    """A stored run with its steps (execution order)."""
+
+    summary: RunSummary
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.summary.id
+
+
+@dataclass
+class SampleSeries:
+    """A run's samples as float arrays (NaN where a metric was unknown); ``t`` in seconds."""
+
+    t: np.ndarray
+    vram: np.ndarray
+    ram: np.ndarray
+    cpu: np.ndarray
+    gpu_load: np.ndarray
+
+    @classmethod
+    def empty(cls) -> SampleSeries:
+        z = np.zeros(0)
+        return cls(z, z.copy(), z.copy(), z.copy(), z.copy())
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+
+@dataclass
+class Group:
+    id: int
+    name: str
+    color: str
+    description: str = ""
+    node_ids: list[str] = field(default_factory=list)

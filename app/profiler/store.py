@@ -1,0 +1,239 @@
+"""Profiler storage: runs, steps, batched samples, groups, comments and reference snapshots."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db.database import Database
+from app.db.models.app_state import AppState
+from app.db.models.profiler import (
+    ProfilerGroup,
+    ProfilerGroupMember,
+    ProfilerRun,
+    ProfilerSample,
+    ProfilerStep,
+)
+from app.profiler.engine import Step
+from app.profiler.errors import ProfilerError, RunNotFound
+from app.profiler.records import Group, RunRecord, RunSummary, SampleSeries
+from app.profiler.samples import Sample
+from app.profiler.snapshot import snapshot_hash
+
+STEP_FIELDS = ("node_id", "node_title", "node_type", "vram_start", "vram_max", "vram_end",
+               "exec_time", "cpu_max", "ram_max", "gpu_load_max", "gpu_load_avg", "cached",
+               "inputs_json", "step_comment", "t_start", "t_end")
+SNAPSHOT_KEY = "profiler.snapshot:"
+
+
+def _snapshot_key(source_key: str) -> str:
+    # app_state keys are at most 200 characters; long file paths are hashed.
+    if len(source_key) > 170:
+        source_key = "sha1:" + hashlib.sha1(source_key.encode("utf-8")).hexdigest()
+    return SNAPSHOT_KEY + source_key
+
+
+class GroupNameTaken(ProfilerError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A group named '{name}' already exists.")
+
+
+def _summary(row: ProfilerRun) -> RunSummary:
+    return RunSummary(id=row.id, timestamp=row.timestamp, name=row.name, status=row.status,
+                      total_time=row.total_time, forced=row.forced,
+                      workflow_hash=row.workflow_hash, backend=row.backend,
+                      global_comment=row.global_comment, error=row.error,
+                      profile_id=row.profile_id, interval_ms=row.interval_ms,
+                      sampler_info=row.sampler_info)
+
+
+def _step(row: ProfilerStep) -> Step:
+    return Step(**{name: getattr(row, name) for name in STEP_FIELDS})
+
+
+class ProfilerStore:
+    """Every profiler read and write; each public method is one transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # runs -----------------------------------------------------------------------------
+    def begin_run(self, *, name: str, workflow_hash: str = "", backend: str = "",
+                  forced: bool = False, profile_id: str | None = None, interval_ms: int = 50,
+                  sampler_info: str = "") -> int:
+        """Create the run row (status "running") so that samples can stream in."""
+        with self._db.session() as session:
+            row = ProfilerRun(name=name, workflow_hash=workflow_hash, backend=backend,
+                              forced=forced, profile_id=profile_id, interval_ms=interval_ms,
+                              sampler_info=sampler_info, status="running")
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def append_samples(self, run_id: int, samples: Sequence[Sample], origin: float) -> None:
+        """Store a batch of samples in ONE transaction (``t`` relative to ``origin``)."""
+        if not samples:
+            return
+        rows = [{"run_id": run_id, "t": s.t - origin, "vram": s.vram, "ram": s.ram,
+                 "cpu": s.cpu, "gpu_load": s.gpu_load} for s in samples]
+        with self._db.session() as session:
+            session.execute(insert(ProfilerSample), rows)
+
+    def finish_run(self, run_id: int, *, status: str, total_time: float | None,
+                   steps: Sequence[Step], error: str | None = None,
+                   prompt_id: str | None = None) -> None:
+        with self._db.session() as session:
+            row = session.get(ProfilerRun, run_id)
+            if row is None:
+                raise RunNotFound(run_id)
+            row.status, row.total_time, row.error = status, total_time, error
+            row.prompt_id = prompt_id
+            session.execute(delete(ProfilerStep).where(ProfilerStep.run_id == run_id))
+            session.add_all(
+                ProfilerStep(run_id=run_id, position=i,
+                             **{name: getattr(step, name) for name in STEP_FIELDS})
+                for i, step in enumerate(steps))
+
+    def list_runs(self) -> list[RunSummary]:
+        """Every run, newest first."""
+        with self._db.session() as session:
+            rows = session.scalars(select(ProfilerRun).order_by(ProfilerRun.id.desc()))
+            return [_summary(r) for r in rows]
+
+    def get_run(self, run_id: int) -> RunRecord:
+        with self._db.session() as session:
+            row = session.get(ProfilerRun, run_id)
+            if row is None:
+                raise RunNotFound(run_id)
+            return RunRecord(_summary(row), [_step(s) for s in row.steps])
+
+    def samples(self, run_id: int) -> SampleSeries:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(ProfilerSample.t, ProfilerSample.vram, ProfilerSample.ram,
+                       ProfilerSample.cpu, ProfilerSample.gpu_load)
+                .where(ProfilerSample.run_id == run_id).order_by(ProfilerSample.t)).all()
+        if not rows:
+            return SampleSeries.empty()
+        data = np.array([[np.nan if v is None else v for v in row] for row in rows],
+                        dtype=np.float64)
+        return SampleSeries(*(data[:, i].copy() for i in range(5)))
+
+    def sample_count(self, run_id: int) -> int:
+        with self._db.session() as session:
+            return session.scalar(select(func.count()).select_from(ProfilerSample)
+                                  .where(ProfilerSample.run_id == run_id)) or 0
+
+    def rename_run(self, run_id: int, name: str) -> None:
+        self._update_run(run_id, name=name)
+
+    def set_run_comment(self, run_id: int, text: str) -> None:
+        self._update_run(run_id, global_comment=text)
+
+    def _update_run(self, run_id: int, **values: Any) -> None:
+        with self._db.session() as session:
+            done = session.execute(update(ProfilerRun).where(ProfilerRun.id == run_id)
+                                   .values(**values))
+            if done.rowcount == 0:
+                raise RunNotFound(run_id)
+
+    def set_step_comment(self, run_id: int, node_id: str, text: str) -> None:
+        with self._db.session() as session:
+            session.execute(update(ProfilerStep)
+                            .where(ProfilerStep.run_id == run_id, ProfilerStep.node_id == node_id)
+                            .values(step_comment=text))
+
+    def delete_run(self, run_id: int) -> None:
+        with self._db.session() as session:
+            # Explicit child deletes: SQLite only cascades with foreign_keys=ON, PostgreSQL always.
+            session.execute(delete(ProfilerSample).where(ProfilerSample.run_id == run_id))
+            session.execute(delete(ProfilerStep).where(ProfilerStep.run_id == run_id))
+            session.execute(delete(ProfilerRun).where(ProfilerRun.id == run_id))
+
+    # groups ---------------------------------------------------------------------------
+    def list_groups(self) -> list[Group]:
+        with self._db.session() as session:
+            groups = {g.id: Group(g.id, g.name, g.color, g.description)
+                      for g in session.scalars(select(ProfilerGroup).order_by(ProfilerGroup.name))}
+            for member in session.scalars(select(ProfilerGroupMember)):
+                if member.group_id in groups:
+                    groups[member.group_id].node_ids.append(member.node_id)
+        for group in groups.values():
+            group.node_ids.sort(key=lambda n: (len(n), n))
+        return list(groups.values())
+
+    def create_group(self, name: str, color: str = "#4e79a7", description: str = "") -> int:
+        name = name.strip()
+        if not name:
+            raise ProfilerError("A group needs a name.")
+        try:
+            with self._db.session() as session:
+                row = ProfilerGroup(name=name, color=color, description=description)
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError as exc:
+            raise GroupNameTaken(name) from exc
+
+    def update_group(self, group_id: int, **values: str) -> None:
+        """Rename / recolour / describe a group (keys: name, color, description)."""
+        if "name" in values and not values["name"].strip():
+            raise ProfilerError("A group needs a name.")
+        try:
+            with self._db.session() as session:
+                session.execute(update(ProfilerGroup).where(ProfilerGroup.id == group_id)
+                                .values(**values))
+        except IntegrityError as exc:
+            raise GroupNameTaken(values.get("name", "")) from exc
+
+    def delete_group(self, group_id: int) -> None:
+        with self._db.session() as session:
+            session.execute(delete(ProfilerGroupMember)
+                            .where(ProfilerGroupMember.group_id == group_id))
+            session.execute(delete(ProfilerGroup).where(ProfilerGroup.id == group_id))
+
+    def add_members(self, group_id: int, node_ids: Iterable[str]) -> None:
+        with self._db.session() as session:
+            present = set(session.scalars(select(ProfilerGroupMember.node_id)
+                                          .where(ProfilerGroupMember.group_id == group_id)))
+            session.add_all(ProfilerGroupMember(group_id=group_id, node_id=str(n))
+                            for n in dict.fromkeys(node_ids) if str(n) not in present)
+
+    def remove_members(self, group_id: int, node_ids: Iterable[str]) -> None:
+        with self._db.session() as session:
+            session.execute(delete(ProfilerGroupMember).where(
+                ProfilerGroupMember.group_id == group_id,
+                ProfilerGroupMember.node_id.in_([str(n) for n in node_ids])))
+
+    # reference snapshots ("Update nodes") ------------------------------------------------
+    def save_snapshot(self, source_key: str, snapshot: dict[str, Any]) -> str:
+        """Store the reference snapshot of a workflow source; returns its hash."""
+        digest = snapshot_hash(snapshot)
+        text = json.dumps({"hash": digest, "nodes": snapshot}, sort_keys=True)
+        with self._db.session() as session:
+            key = _snapshot_key(source_key)
+            row = session.get(AppState, key)
+            if row is None:
+                session.add(AppState(key=key, value=text))
+            else:
+                row.value = text
+        return digest
+
+    def load_snapshot(self, source_key: str) -> tuple[dict[str, Any], str] | None:
+        """(snapshot, hash) stored for a source, or None when "Update nodes" never ran."""
+        with self._db.session() as session:
+            row = session.get(AppState, _snapshot_key(source_key))
+            text = row.value if row is not None else None
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            return data["nodes"], data["hash"]
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged entry counts as "no snapshot"; Update nodes rewrites it

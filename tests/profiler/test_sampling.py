@@ -1,0 +1,146 @@
+"""Sampler backends and the sampling thread (fake NVML, the real psutil, the real pynvml)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+import pynvml
+import pytest
+
+from app.profiler.backends import PsutilBackend, SystemStatsBackend, choose_backends
+from app.profiler.errors import BackendUnavailable
+from app.profiler.nvml import NvmlBackend, open_nvml
+from app.profiler.sampler import Sampler, clamp_interval_ms, take_sample
+from tests.profiler.fake_nvml import GIB, FakeNvml
+
+
+def wait_until(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        threading.Event().wait(0.005)
+
+
+def test_real_pynvml_without_driver_degrades_with_a_note():
+    # This machine has no NVIDIA driver: the REAL pynvml fails to init; that must be a note.
+    with pytest.raises(BackendUnavailable, match="NVML skipped"):
+        open_nvml()
+    choice = choose_backends("http://127.0.0.1:1")
+    try:
+        assert [b.name for b in choice.backends] == ["psutil"]
+        assert any("NVML skipped" in note for note in choice.notes)
+        assert "NVML skipped" in choice.describe()
+    finally:
+        choice.close()
+
+
+@pytest.mark.parametrize("code", [pynvml.NVML_ERROR_LIBRARY_NOT_FOUND,
+                                  pynvml.NVML_ERROR_DRIVER_NOT_LOADED])
+def test_fake_nvml_init_errors_are_notes(code):
+    fake = FakeNvml(init_error=code)
+    with pytest.raises(BackendUnavailable) as info:
+        NvmlBackend(fake)
+    assert "no NVIDIA GPU or driver" in str(info.value)
+
+
+def test_nvml_backend_reads_memory_load_and_process_memory_at_most_2hz():
+    fake = FakeNvml(used=3 * GIB, load=42.0, processes={4321: 2 * GIB})
+    backend = NvmlBackend(fake, pid=4321, process_interval=0.5)
+    try:
+        values: dict = {}
+        for tick in range(20):  # 20 ticks of 50 ms = 1 s of sampling
+            backend.poll(100.0 + tick * 0.05, values)
+        assert values["vram"] == 3 * GIB and values["vram_total"] == 24 * GIB
+        assert values["gpu_load"] == 42.0 and values["process_vram"] == 2 * GIB
+        assert fake.calls.count("memory") == 20
+        assert fake.calls.count("processes") == 2  # t=100.0 and t=100.5
+    finally:
+        backend.close()
+    assert fake.initialised == 0
+
+
+def test_nvml_init_once_and_calls_serialised_across_threads():
+    fake = FakeNvml()
+    backends = [NvmlBackend(fake, pid=1, process_interval=0.0) for _ in range(3)]
+    assert fake.initialised == 1
+
+    def hammer(backend):
+        values: dict = {}
+        for i in range(200):
+            backend.poll(float(i), values)
+
+    threads = [threading.Thread(target=hammer, args=(b,)) for b in backends]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert fake.max_concurrent == 1
+    for backend in backends:
+        backend.close()
+    assert fake.initialised == 0
+
+
+def test_psutil_backend_reads_a_process_and_falls_back_to_system():
+    values: dict = {}
+    PsutilBackend(psutil.Process().pid).poll(0.0, values)
+    assert values["ram"] > 0 and values["cpu"] is not None
+    system: dict = {}
+    backend = PsutilBackend(None)
+    backend.poll(0.0, system)
+    assert "system-wide" in backend.detail and system["ram"] > 0
+
+
+def test_system_stats_backend_polls_off_the_sampler_thread():
+    from types import SimpleNamespace
+    calls = []
+    device = SimpleNamespace(vram_total=10 * GIB, vram_free=4 * GIB, torch_vram_total=3 * GIB,
+                             torch_vram_free=1 * GIB)
+
+    def fetch():
+        calls.append(1)
+        return SimpleNamespace(devices=[device])
+
+    backend = SystemStatsBackend(fetch, interval=0.02).start()
+    try:
+        wait_until(lambda: len(calls) >= 3)
+        values: dict = {}
+        backend.poll(0.0, values)
+        assert values == {"vram": 6 * GIB, "vram_total": 10 * GIB, "process_vram": 2 * GIB}
+    finally:
+        backend.close()
+
+
+def test_take_sample_survives_a_broken_backend():
+    class Broken:
+        name, detail = "broken", ""
+
+        def poll(self, now, values):
+            raise RuntimeError("boom")
+
+    fake_backend = NvmlBackend(FakeNvml(used=5))
+    try:
+        sample = take_sample([Broken(), fake_backend], 1.5)
+    finally:
+        fake_backend.close()
+    assert sample.t == 1.5 and sample.vram == 5
+
+
+def test_sampler_thread_delivers_monotonic_batches():
+    assert clamp_interval_ms(5) == 20 and clamp_interval_ms(5000) == 1000
+    batches = []
+    fake = NvmlBackend(FakeNvml(used=lambda t: int(t * 1000)))
+    sampler = Sampler([fake], interval_ms=20, on_batch=batches.append, batch_interval=0.05)
+    before = time.monotonic()
+    sampler.start()
+    wait_until(lambda: sum(len(b) for b in batches) >= 10)
+    sampler.stop()
+    fake.close()
+    samples = [s for batch in batches for s in batch]
+    assert samples == sampler.samples()  # every sample delivered exactly once, in order
+    times = [s.t for s in samples]
+    assert times == sorted(times) and times[0] >= before
+    assert all(isinstance(b, tuple) for b in batches)
+    assert not sampler.running
