@@ -1,0 +1,1 @@
+"""Image generation with ComfyUI: workflow builder, request service, backend dispatch (no Qt)."""
