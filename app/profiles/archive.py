@@ -140,11 +140,11 @@ def _name_problem(info: zipfile.ZipInfo) -> str | None:
 def _kind_problem(info: zipfile.ZipInfo) -> str | None:
     if info.flag_bits & 0x1:
         return "is encrypted"
-    mode = info.external_attr >> 16
-    if info.create_system == 3 and mode:  # Unix attributes are present
-        if stat.S_ISLNK(mode):
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if info.create_system == 3 and kind:  # Unix file type bits are present
+        if kind == stat.S_IFLNK:
             return "is a symbolic link"
-        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if kind not in (stat.S_IFREG, stat.S_IFDIR):
             return "is not a regular file"
     return None
 

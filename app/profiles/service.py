@@ -322,7 +322,8 @@ class LocalProfiles:
         manifest, notice = pool.read_manifest(self.folder(new_id))
         self._note(notice)
         try:
-            pool.write_manifest(self.folder(new_id), manifest)
+            if not (self.folder(new_id) / pool.MANIFEST_NAME).exists():
+                pool.write_manifest(self.folder(new_id), manifest)  # a zip of bare images
             final = (
                 wanted or _safe_name(plan.meta_name) or _safe_name(Path(zip_path).stem) or new_id
             )
