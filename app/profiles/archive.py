@@ -187,7 +187,8 @@ def inspect_archive(zf: zipfile.ZipFile) -> ArchivePlan:
         members = [
             (i, i.filename) for i in files if "/" not in i.filename and i.filename != META_NAME
         ]
-    if not any(rel == "manifest.json" or sniff_name(rel) for _, rel in members):
+    has_pool = any(rel == "manifest.json" or sniff_name(rel) for _, rel in members)
+    if not has_pool and META_NAME not in seen:  # an empty profile exports as the meta file only
         raise InvalidArchive("The zip holds no image pool (no pool/manifest.json and no images)")
     return ArchivePlan(_meta_name(zf, seen), tuple(members), sum(i.file_size for i, _ in members))
 
