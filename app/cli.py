@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def register_feature_commands(subparsers: argparse._SubParsersAction) -> None:
     # feature commands (one import and one call per feature)
+    from app.profiles import commands as profiles_commands
+    profiles_commands.register(subparsers)
     pass
 
 
