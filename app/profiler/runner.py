@@ -1,0 +1,222 @@
+"""Running one workflow under the profiler: its own client id and event stream, the sampler,
+the engine, and storage of the run (samples flushed about once a second).
+
+``ProfileRun.run()`` blocks; call it on a worker thread. ``on_update`` and ``on_samples`` are
+called on that worker thread (the UI hops to the GUI thread with a Qt bridge).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.comfy.client import ComfyClient
+from app.comfy.errors import ComfyError, ComfyUnreachable, PromptRejected
+from app.comfy.events import ConnectionChanged, Event
+from app.comfy.stream import EventStream
+from app.profiler.backends import BackendChoice, choose_backends
+from app.profiler.engine import Step, Timeline, build_steps
+from app.profiler.nvml import NvmlApi
+from app.profiler.records import RunRecord
+from app.profiler.sampler import DEFAULT_INTERVAL_MS, Sampler, clamp_interval_ms
+from app.profiler.samples import Sample
+from app.profiler.snapshot import workflow_hash
+from app.profiler.store import ProfilerStore
+
+log = logging.getLogger(__name__)
+
+DB_FLUSH_INTERVAL = 1.0  # seconds between sample transactions during a run
+UPDATE_INTERVAL = 0.25   # live step-table refreshes while nothing else happens
+
+
+@dataclass
+class RunRequest:
+    """What to run and how to label it."""
+
+    prompt: dict[str, Any]                 # API format
+    backend_url: str
+    name: str = ""
+    interval_ms: int = DEFAULT_INTERVAL_MS
+    forced: bool = False
+    profile_id: str | None = None
+    extra_data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    """The state of a running profile, for the live table."""
+
+    run_id: int
+    steps: tuple[Step, ...]
+    running_node: str | None
+    status: str
+    origin: float
+    sampler_info: str = ""
+
+
+@dataclass
+class RunOptions:
+    """Knobs for tests and the CLI; the defaults suit a desktop user."""
+
+    nvml_api: NvmlApi | None = None
+    use_nvml: bool = True
+    connect_timeout: float = 10.0
+    lost_timeout: float = 30.0          # ComfyUI unreachable this long mid-run: the run failed
+    max_duration: float | None = None   # None: wait as long as the run takes
+    stream_factory: Callable[..., EventStream] = EventStream
+
+
+class ProfileRun:
+    """One profiled execution of a workflow, stored as it goes."""
+
+    def __init__(self, request: RunRequest, store: ProfilerStore,
+                 options: RunOptions | None = None,
+                 on_update: Callable[[LiveUpdate], None] | None = None,
+                 on_samples: Callable[[tuple[Sample, ...], float], None] | None = None) -> None:
+        self.request = request
+        self._store = store
+        self._options = options or RunOptions()
+        self._on_update = on_update
+        self._on_samples = on_samples
+        self._events: queue.Queue[Event] = queue.Queue()
+        self._interrupt = threading.Event()
+        self._pending: list[Sample] = []
+        self._pending_lock = threading.Lock()
+        self.client_id = f"comfydesk-profiler-{uuid.uuid4().hex}"
+        self.prompt_id = str(uuid.uuid4())
+        self.run_id: int | None = None
+        self.origin = 0.0
+        self.sampler_info = ""
+        self._sampler: Sampler | None = None
+
+    def interrupt(self) -> None:
+        """Ask ComfyUI to stop this prompt (thread-safe; takes effect at the next step)."""
+        self._interrupt.set()
+
+    def run(self) -> RunRecord:
+        """Run, store and return the run.
+
+        Raises:
+            ComfyUnreachable: the websocket could not connect (nothing was stored).
+        """
+        request, options = self.request, self._options
+        client = ComfyClient(request.backend_url)
+        stream = options.stream_factory(client.address, self.client_id, self._events.put)
+        stream.start()
+        try:
+            if not stream.wait_connected(options.connect_timeout):
+                raise ComfyUnreachable(client.address, "the websocket did not connect")
+            choice = choose_backends(client.address, client.system_stats, options.nvml_api,
+                                     options.use_nvml)
+            try:
+                return self._run_connected(client, stream, choice)
+            finally:
+                choice.close()
+        finally:
+            stream.stop()
+            client.close()
+
+    def _run_connected(self, client: ComfyClient, stream: EventStream,
+                       choice: BackendChoice) -> RunRecord:
+        request = self.request
+        prompt = request.prompt
+        if request.profile_id:
+            from app.profiles.inject import apply_profile
+
+            prompt = apply_profile(prompt, request.profile_id)
+        interval = clamp_interval_ms(request.interval_ms)
+        self.sampler_info = choice.describe()
+        self.run_id = self._store.begin_run(
+            name=request.name or time.strftime("Run %Y-%m-%d %H:%M:%S"),
+            workflow_hash=workflow_hash(prompt), backend=client.address, forced=request.forced,
+            profile_id=request.profile_id, interval_ms=interval, sampler_info=self.sampler_info)
+        timeline = Timeline(self.prompt_id)
+        sampler = self._sampler = Sampler(choice.backends, interval, on_batch=self._collect)
+        self.origin = time.monotonic()
+        sampler.start()
+        try:
+            self._post(client, stream, prompt, timeline)
+            self._follow(client, timeline, prompt)
+        finally:
+            sampler.stop()
+            self._flush_samples()
+        steps = build_steps(timeline, sampler.samples(), prompt, self.origin)
+        self._store.finish_run(self.run_id, status=timeline.status, total_time=timeline.total_time,
+                               steps=steps, error=timeline.error, prompt_id=self.prompt_id)
+        self._publish(timeline, prompt)
+        return self._store.get_run(self.run_id)
+
+    def _post(self, client: ComfyClient, stream: EventStream, prompt: dict[str, Any],
+              timeline: Timeline) -> None:
+        try:
+            stream.watch(self.prompt_id)
+            client.queue_prompt(prompt, self.client_id, self.request.extra_data,
+                                prompt_id=self.prompt_id)
+        except PromptRejected as exc:
+            timeline.fail(time.monotonic(), f"ComfyUI rejected the workflow: {exc.describe()}")
+        except ComfyError as exc:
+            timeline.fail(time.monotonic(), f"Could not queue the workflow: {exc}")
+
+    def _follow(self, client: ComfyClient, timeline: Timeline, prompt: dict[str, Any]) -> None:
+        options = self._options
+        lost_since: float | None = None
+        lost_reason = ""
+        interrupted = False
+        last_flush = last_update = time.monotonic()
+        while not timeline.finished:
+            try:
+                event = self._events.get(timeout=0.05)
+            except queue.Empty:
+                event = None
+            now = time.monotonic()
+            if isinstance(event, ConnectionChanged):
+                lost_since, lost_reason = (None, "") if event.connected else (now, event.reason)
+            elif event is not None and timeline.feed(event):
+                last_update = 0.0  # publish right away: a node started or ended
+            if self._interrupt.is_set() and not interrupted:
+                interrupted = True
+                self._send_interrupt(client)
+            if lost_since is not None and now - lost_since > options.lost_timeout:
+                timeline.fail(now, f"ComfyUI went away mid-run ({lost_reason or 'no answer'}); "
+                                   "the run could not be followed to its end.")
+            if options.max_duration is not None and now - self.origin > options.max_duration:
+                timeline.fail(now, f"The run took longer than {options.max_duration:g} s.")
+            if now - last_flush >= DB_FLUSH_INTERVAL:
+                last_flush = now
+                self._flush_samples()
+            if now - last_update >= UPDATE_INTERVAL and not timeline.finished:
+                last_update = now
+                self._publish(timeline, prompt, now)
+
+    def _send_interrupt(self, client: ComfyClient) -> None:
+        try:
+            client.interrupt(self.prompt_id)
+        except ComfyError as exc:
+            log.warning("interrupt of %s failed: %s", self.prompt_id, exc)
+
+    def _collect(self, batch: tuple[Sample, ...]) -> None:
+        # Sampler thread: keep it short. The DB write happens on the run's own thread.
+        with self._pending_lock:
+            self._pending.extend(batch)
+        if self._on_samples is not None:
+            self._on_samples(batch, self.origin)
+
+    def _flush_samples(self) -> None:
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+        if batch and self.run_id is not None:
+            self._store.append_samples(self.run_id, batch, self.origin)
+
+    def _publish(self, timeline: Timeline, prompt: dict[str, Any],
+                 now: float | None = None) -> None:
+        if self._on_update is None or self.run_id is None or self._sampler is None:
+            return
+        steps = build_steps(timeline, self._sampler.samples(), prompt, self.origin, now=now)
+        self._on_update(LiveUpdate(self.run_id, tuple(steps), timeline.running_node,
+                                   timeline.status, self.origin, self.sampler_info))
