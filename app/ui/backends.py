@@ -94,6 +94,7 @@ class BackendHub(QObject):
         self._poller: _HealthPoller | None = None
         self._stream_event.connect(self._deliver)
         self._started = False
+        self._announced_active = settings.active().url
 
     # -- queries ---------------------------------------------------------------------------
     @property
@@ -158,7 +159,6 @@ class BackendHub(QObject):
 
     def reconfigure(self, settings: Settings) -> None:
         """Apply changed backends: streams and cached object_info start afresh."""
-        previous_active = self.active_url
         was_started = self._started
         self.stop()
         self._settings = settings
@@ -166,7 +166,8 @@ class BackendHub(QObject):
         self._states = {u: s for u, s in self._states.items() if u in self.urls}
         if was_started:
             self.start()
-        if self.active_url != previous_active:
+        if self.active_url != self._announced_active:
+            self._announced_active = self.active_url
             self.active_backend_changed.emit(self.active_url)
 
     # -- events ----------------------------------------------------------------------------
@@ -195,7 +196,8 @@ class BackendHub(QObject):
 
     def _set_reachable(self, url: str, reachable: bool, reason: str) -> None:
         state = self.state(url)
-        if state.reachable == reachable and (reachable or state.reason == reason):
+        if state.reachable == reachable:
+            # The stream and the poller word the same outage differently; one message is enough.
             return
         was = state.reachable
         state.reachable, state.reason = reachable, reason

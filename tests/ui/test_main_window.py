@@ -1,0 +1,85 @@
+"""The main window as a person sees it: five docks, a View menu, a layout that persists."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialog, QLabel
+
+from app.ui.main_window import MainWindow
+
+FEATURE_TITLES = ["Profiles", "Generate", "Versions", "Trials", "Profiler"]
+
+
+def test_window_opens_with_five_feature_docks_and_a_central_area(make_window):
+    window, _ctx = make_window()
+    titles = [dock.windowTitle() for dock in window.feature_docks]
+    assert titles == FEATURE_TITLES
+    assert all(dock.objectName().startswith("dock.") for dock in window.feature_docks)
+    assert window.centralWidget() is window.central
+    assert "ComfyDesk" in window.windowTitle()
+
+
+def test_upcoming_panels_say_what_they_will_do(make_window):
+    window, _ctx = make_window()
+    for dock, keyword in ((window.versions_dock, "git"), (window.trials_dock, "trial")):
+        text = dock.widget().text()
+        assert keyword in text and text.count(".") == 1  # one sentence
+
+
+def test_view_menu_closes_and_reopens_a_dock(make_window, qtbot):
+    window, _ctx = make_window()
+    toggles = {action.text(): action for action in window.view_menu.actions()}
+    profiler_toggle = toggles["Profiler"]
+    window.profiler_dock.close()
+    qtbot.waitUntil(lambda: not window.profiler_dock.isVisible())
+    assert not profiler_toggle.isChecked()
+    profiler_toggle.trigger()
+    qtbot.waitUntil(window.profiler_dock.isVisible)
+
+
+def test_layout_and_geometry_survive_a_restart(make_window, qtbot):
+    window, ctx = make_window()
+    window.profiler_dock.setFloating(True)
+    window.trials_dock.close()
+    window.resize(701, 533)
+    qtbot.waitUntil(lambda: window.size().width() == 701)
+    window.close()  # saves the layout like quitting does
+
+    reopened = MainWindow(ctx)
+    qtbot.addWidget(reopened)
+    reopened.show()
+    qtbot.waitExposed(reopened)
+    assert reopened.profiler_dock.isFloating()
+    assert not reopened.trials_dock.isVisible()
+    assert reopened.size().width() == 701
+    reopened.close()
+
+
+def test_reset_layout_restores_the_default(make_window, qtbot):
+    window, _ctx = make_window()
+    window.generate_dock.setFloating(True)
+    window.versions_dock.close()
+    window.reset_layout_action.trigger()
+    assert not window.generate_dock.isFloating()
+    assert window.dockWidgetArea(window.generate_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    qtbot.waitUntil(lambda: not window.versions_dock.isHidden())
+
+
+def test_a_layout_saved_by_an_older_dock_set_is_ignored(make_window, qtbot):
+    settings = QSettings()
+    settings.setValue("window/state", b"not a state from this version")
+    window, _ctx = make_window()
+    assert window.restore_layout() is False
+    assert [d.isFloating() for d in window.feature_docks] == [False] * 5
+
+
+def test_about_lists_versions(make_window, qtbot):
+    window, ctx = make_window()
+    window.about_action.trigger()
+    dialog = window.findChild(QDialog, "about_dialog")
+    qtbot.waitUntil(dialog.isVisible)
+    text = dialog.findChild(QLabel, "about.text").text()
+    for name in ("ComfyDesk", "Qt", "PySide6", "Python", "ComfyUI", "Data folder"):
+        assert f"<b>{name}</b>" in text
+    assert f"not reachable at {ctx.backends.active_url}" in text
+    dialog.close()

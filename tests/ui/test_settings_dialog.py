@@ -1,0 +1,78 @@
+"""File → Settings: backends, ComfyUI folder validation, one readable settings file."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.ui.settings_dialog import SettingsDialog
+
+
+def _dialog(window, qtbot) -> SettingsDialog:
+    window.settings_action.trigger()
+    dialog = window.findChild(SettingsDialog, "settings_dialog")
+    qtbot.waitUntil(dialog.isVisible)
+    return dialog
+
+
+def _save(dialog) -> None:
+    dialog.findChild(QDialogButtonBox, "settings.buttons").button(
+        QDialogButtonBox.StandardButton.Save).click()
+
+
+def test_settings_add_backend_set_active_and_persist(make_window, qtbot):
+    window, ctx = make_window()
+    dialog = _dialog(window, qtbot)
+    assert dialog.add_backend("127.0.0.1:8190", name="")
+    assert not dialog.add_backend("127.0.0.1:8190"), "duplicates are refused"
+    assert not dialog.add_backend("ftp://example")
+    assert "not an http" in dialog.test_result.text()
+    dialog.backend_list.setCurrentRow(1)
+    dialog.active_button.click()
+    assert "(active)" in dialog.backend_list.item(1).text()
+    _save(dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    saved = json.loads(ctx.paths.settings_file.read_text())
+    assert saved["active_backend"] == "http://127.0.0.1:8190"
+    assert ctx.backends.active_url == "http://127.0.0.1:8190"
+    assert "127.0.0.1:8190" in window.statusBar().connection_label.text()
+
+
+def test_test_connection_shows_the_exact_error(make_window, qtbot):
+    window, ctx = make_window()
+    dialog = _dialog(window, qtbot)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✘"), timeout=10000)
+    assert ctx.backends.active_url.split("//")[1] in dialog.test_result.text()
+    dialog.reject()
+
+
+def test_comfyui_folder_is_validated_before_saving(make_window, qtbot, tmp_path, monkeypatch):
+    window, ctx = make_window()
+    dialog = _dialog(window, qtbot)
+    not_comfy = tmp_path / "Downloads"
+    not_comfy.mkdir()
+    dialog.comfyui_edit.setText(str(not_comfy))
+    assert "main.py" in dialog.comfyui_status.text()
+    monkeypatch.setattr("app.ui.settings_dialog.QMessageBox.warning", lambda *a: None)
+    _save(dialog)
+    assert dialog.isVisible(), "an invalid folder is not saved"
+    comfy = tmp_path / "ComfyUI"
+    for folder in ("models", "input", "user"):
+        (comfy / folder).mkdir(parents=True)
+    (comfy / "main.py").write_text("")
+    dialog.comfyui_edit.setText(str(comfy))
+    assert dialog.comfyui_status.text().startswith("✔")
+    _save(dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert ctx.settings.comfyui_dir == str(comfy)
+    assert json.loads(ctx.paths.settings_file.read_text())["comfyui_dir"] == str(comfy)
+
+
+def test_data_folder_is_shown_read_only(make_window, qtbot):
+    window, ctx = make_window()
+    dialog = _dialog(window, qtbot)
+    data = dialog.findChild(type(dialog.comfyui_edit), "settings.data_dir")
+    assert data.isReadOnly() and data.text() == str(ctx.paths.data_dir)
+    dialog.reject()
