@@ -55,28 +55,33 @@ class GenerationRecord:
         """Pending but never accepted by ComfyUI (e.g. the app quit before sending)."""
         return self.status == "pending" and not self.comfyui_prompt_id
 
-    def parameters_text(self) -> str:
-        """Every parameter as ``name: value`` lines (viewer panel, "Copy parameters")."""
+    def parameters(self) -> dict[str, str]:
+        """Every parameter, labelled for people (viewer panel, "Copy parameters")."""
         sampler = self.sampler_params
-        lines = [
-            f"Prompt: {self.prompt}",
-            f"Negative prompt: {self.negative_prompt}",
-            f"Checkpoint: {self.checkpoint_model}",
-        ]
-        lines += [f"LoRA: {x.get('name')} (model {x.get('strength_model')}, "
-                  f"clip {x.get('strength_clip')})" for x in self.lora_models]
-        lines += [
-            f"Size: {self.width}x{self.height}, batch {self.batch_size}",
-            f"Seed: {sampler.get('seed')}", f"Steps: {sampler.get('steps')}",
-            f"CFG: {sampler.get('cfg')}", f"Sampler: {sampler.get('sampler_name')}",
-            f"Scheduler: {sampler.get('scheduler')}", f"Denoise: {sampler.get('denoise')}",
-            f"Status: {self.status}" + (f" ({self.error})" if self.error else ""),
-            f"Backend: {self.backend}" + (" (external job)" if self.external else ""),
-            f"Created: {self.created_at:%Y-%m-%d %H:%M:%S} UTC",
-        ]
+        values = {
+            "Prompt": self.prompt,
+            "Negative prompt": self.negative_prompt,
+            "Checkpoint": self.checkpoint_model,
+        }
+        for index, lora in enumerate(self.lora_models, start=1):
+            values[f"LoRA {index}"] = (f"{lora.get('name')} (model {lora.get('strength_model')}, "
+                                       f"clip {lora.get('strength_clip')})")
+        values.update({
+            "Size": f"{self.width}x{self.height}", "Batch": str(self.batch_size),
+            "Seed": str(sampler.get("seed")), "Steps": str(sampler.get("steps")),
+            "CFG": str(sampler.get("cfg")), "Sampler": str(sampler.get("sampler_name")),
+            "Scheduler": str(sampler.get("scheduler")), "Denoise": str(sampler.get("denoise")),
+            "Status": self.status + (f" ({self.error})" if self.error else ""),
+            "Backend": self.backend + (" (external job)" if self.external else ""),
+            "Created": f"{self.created_at:%Y-%m-%d %H:%M:%S} UTC",
+            "Request": self.id,
+        })
         if self.profile_id:
-            lines.append(f"Image Pool profile: {self.profile_id}")
-        return "\n".join(lines)
+            values["Image Pool profile"] = self.profile_id
+        return values
+
+    def parameters_text(self) -> str:
+        return "\n".join(f"{name}: {value}" for name, value in self.parameters().items())
 
 
 @dataclass(frozen=True)

@@ -279,3 +279,14 @@ class GenerationService(EventHandlerMixin):
             except Exception:  # logged with the request; never silently lost
                 log.exception("generation background step %s failed", getattr(fn, "__name__", fn))
         return self._work.submit(guarded)
+
+    # -- jobs from elsewhere -------------------------------------------------------------
+    def poll_external(self, url: str) -> list[str]:
+        """Import finished jobs other clients ran on ``url``; returns the new request ids."""
+        from app.generation.external import import_external
+
+        added = import_external(self.store, self.paths, self._client_for(url), url,
+                                self.client_id)
+        for request_id in added:
+            self._changed(self.store.get(request_id))
+        return added

@@ -1,17 +1,351 @@
-"""Generate dock (being built; see its issue)."""
+"""The Generate dock: form, live run view, queue and history gallery over GenerationService.
+
+The service is plain Python; this dock feeds it the BackendHub's events, runs its network
+actions through the TaskRunner, and re-emits its updates on the GUI thread through a bridge.
+Requests pending when the app quit: those ComfyUI had accepted are re-attached on connect;
+those never sent are listed as "pending - not sent" and go out only when you press Retry.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
+import logging
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import QModelIndex, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.comfy.errors import ComfyError
+from app.generation.errors import GenerationError, InvalidParams
+from app.generation.params import validate
+from app.generation.records import (
+    GenerationRecord,
+    HistoryFilter,
+    PreviewUpdate,
+    ProgressUpdate,
+    RequestChanged,
+    RequestRemoved,
+)
+from app.generation.service import GenerationService
+from app.generation.store import GenerationStore
 from app.ui.context import AppContext
+from app.ui.models.generation import GalleryModel, QueueModel, RecordRole
+from app.ui.widgets.generate_form import GenerateForm
+from app.ui.widgets.generate_history import HistoryPage
+from app.ui.widgets.generate_run import RunPanel
+from app.ui.widgets.generate_thumbs import ThumbnailLoader
+from app.ui.widgets.image_viewer import ImageViewer
+
+log = logging.getLogger(__name__)
+
+SECTION = "generate"
+EXTERNAL_POLL_MS = 10_000
+VIEWER_KEY = "generate.viewer"
+
+
+class _Bridge(QObject):
+    """Service listeners run on worker threads; this hops their updates to the GUI thread."""
+
+    updated = Signal(object)
+
+
+def _profile_applier() -> Any:
+    try:
+        from app.profiles.inject import apply_profile
+    except ImportError:  # the profiles feature is optional for generation
+        return None
+    return apply_profile
 
 
 class GenerateDock(QDockWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Generate", parent)
         self.setObjectName("dock.generate")
-        self.setWidget(QLabel("Generate is being built."))
+        self.ctx = ctx
+        hub = ctx.backends
+        self.store = GenerationStore(ctx.database)
+        self.service = GenerationService(
+            self.store, ctx.paths, client_for=hub.client, backends=lambda: hub.urls,
+            client_id=hub.client_id, watch=lambda url, pid: hub.watch(pid, url),
+            profile_applier=_profile_applier())
+        self._bridge = _Bridge(self)
+        self._bridge.updated.connect(self._on_update)
+        self.service.add_listener(self._bridge.updated.emit)
+        self._polling: set[str] = set()
+        self.viewer_request: str | None = None
+        self._build()
+        hub.backend_event.connect(self._on_backend_event)
+        hub.connection_changed.connect(self._on_connection)
+        self._restore()
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(EXTERNAL_POLL_MS)
+        self._poll_timer.timeout.connect(self.poll_external)
+        self._poll_timer.start()
+        QTimer.singleShot(0, self._startup)
 
+    # -- building ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.form = GenerateForm(self)
+        self.form.generate_requested.connect(self.generate)
+        self.generate_button = QPushButton("Generate", self)
+        self.generate_button.setObjectName("generate.generate")
+        self.generate_button.setToolTip("Generate (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("generate.cancel")
+        self.cancel_button.clicked.connect(self.cancel_current)
+        self.message = QLabel("", self)
+        self.message.setObjectName("generate.message")
+        self.message.setWordWrap(True)
+        self.queue_model = QueueModel(self)
+        self.run_panel = RunPanel(self.queue_model, self)
+        self.run_panel.cancel_requested.connect(self.cancel)
+        self.thumbnails = ThumbnailLoader(self.ctx.paths.data_dir, self)
+        self.gallery_model = GalleryModel(self.store, self.thumbnails, self)
+        self.thumbnails.loaded.connect(self.gallery_model.thumbnail_loaded)
+        self.history = HistoryPage(self.gallery_model, self)
+        self.history.filter_changed.connect(self.load_history)
+        self.history.gallery.clicked.connect(self._open_index)
+        self.history.retry_clicked.connect(self._retry_selected)
+        self.history.delete_clicked.connect(self._delete_selected)
+        self.viewer = ImageViewer()
+        self.viewer.regenerate_requested.connect(self.regenerate_shown)
+        self.viewer.delete_requested.connect(lambda: self.delete(self.viewer_request))
+        self.viewer.open_folder_requested.connect(self._open_folder)
+        create = QWidget(self)
+        layout = QVBoxLayout(create)
+        layout.addWidget(self.form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 1)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(self.run_panel)
+        layout.addStretch(1)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("generate.tabs")
+        self.tabs.addTab(create, "Create")
+        self.tabs.addTab(self.history, "History")
+        self.setWidget(self.tabs)
+
+    def _restore(self) -> None:
+        section = self.ctx.settings.section(SECTION)
+        options = self.service.known_options(self.ctx.backends.active_url)
+        if options is not None:
+            self.form.set_options(options)
+        if isinstance(section.get("form"), dict):
+            self.form.restore(section["form"])
+
+    def save_form(self) -> None:
+        self.ctx.settings.section(SECTION)["form"] = self.form.state()
+        try:
+            self.ctx.save_settings()
+        except OSError as exc:
+            self._say(f"The form could not be saved: {exc}")
+
+    @Slot()
+    def _startup(self) -> None:
+        self.load_history()
+        self._refresh_queue()
+        self.ctx.tasks.run(self.service.recover, on_error=self._task_failed, name="recover")
+
+    # -- backend events --------------------------------------------------------------------
+    @Slot(str, object)
+    def _on_backend_event(self, url: str, event: object) -> None:
+        self.service.handle_event(event, url)
+
+    @Slot(str, bool, str)
+    def _on_connection(self, url: str, connected: bool, _reason: str) -> None:
+        if not connected:
+            return
+        self.ctx.tasks.run(self.service.sync_models, url, name="sync models",
+                           on_done=lambda options, u=url: self._options_synced(u, options),
+                           on_error=self._task_failed)
+        self.ctx.tasks.run(self.service.recover, on_error=self._task_failed, name="recover")
+
+    def _options_synced(self, url: str, options: Any) -> None:
+        if url == self.ctx.backends.active_url:
+            self.form.set_options(options)
+
+    # -- generate / cancel ----------------------------------------------------------------
+    @Slot()
+    def generate(self) -> None:
+        params = self.form.params()
+        known = self.service.known_options(None)
+        problems = validate(params, known, check_models=known is not None)
+        self.form.show_errors(problems)
+        if problems:
+            self._say("Fix the marked fields first.")
+            return
+        self.save_form()
+        self._say("Sending…")
+        self.ctx.tasks.run(self.service.submit, params, name="generate",
+                           profile_id=self.ctx.selected_profile_id(),
+                           on_done=self._submitted, on_error=self._task_failed)
+
+    def _submitted(self, record: GenerationRecord) -> None:
+        self._say(f"Queued on {record.backend}.")
+        self.run_panel.follow(record.id)
+
+    @Slot()
+    def cancel_current(self) -> None:
+        target = self.run_panel.request_id
+        active = [r.id for r in self.store.active()]
+        if target not in active:
+            target = active[-1] if active else None
+        if target:
+            self.cancel(target)
+
+    @Slot(str)
+    def cancel(self, request_id: str) -> None:
+        self.ctx.tasks.run(self.service.cancel, request_id, name="cancel",
+                           on_error=self._task_failed)
+
+    def _task_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, InvalidParams):
+            self.form.show_errors(exc.field_errors)
+            self._say("Fix the marked fields first.")
+        elif isinstance(exc, GenerationError | ComfyError):
+            self._say(str(exc))
+        else:
+            log.error("generation task failed", exc_info=exc)
+            self._say(f"Unexpected error: {exc}")
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+
+    # -- service updates ------------------------------------------------------------------
+    @Slot(object)
+    def _on_update(self, update: object) -> None:
+        if isinstance(update, ProgressUpdate):
+            self.run_panel.progress(update)
+        elif isinstance(update, PreviewUpdate):
+            self.run_panel.preview_frame(update)
+        elif isinstance(update, RequestChanged):
+            self.gallery_model.request_changed(update.request_id)
+            self._refresh_queue()
+            if update.status not in ("pending", "processing"):
+                record = self.store.find(update.request_id)
+                text = record.status if record is None or not record.error \
+                    else f"{record.status}: {record.error}"
+                self.run_panel.finished(update.request_id, text)
+                if record is not None and record.error and update.request_id == \
+                        self.run_panel.request_id:
+                    self._say(f"{record.status.capitalize()}: {record.error}")
+            if update.request_id == self.viewer_request:
+                self.open_request(update.request_id)
+        elif isinstance(update, RequestRemoved):
+            self.gallery_model.request_removed(update.request_id)
+            self._refresh_queue()
+
+    def _refresh_queue(self) -> None:
+        self.queue_model.set_records(self.store.active())
+
+    # -- history --------------------------------------------------------------------------
+    @Slot(object)
+    def load_history(self, filt: HistoryFilter | None = None) -> None:
+        filt = filt or self.history.current_filter()
+        self.ctx.tasks.run(self.store.ids, filt, name="history",
+                           on_done=lambda ids, f=filt: self.gallery_model.set_ids(ids, f),
+                           on_error=self._task_failed)
+        self.history.set_models(self.store.checkpoints_used())
+
+    @Slot(QModelIndex)
+    def _open_index(self, index: QModelIndex) -> None:
+        record = index.data(RecordRole)
+        if record is not None:
+            self.open_request(record.id)
+
+    def open_request(self, request_id: str) -> None:
+        """Show the request's first image and its parameters in the central viewer."""
+        record = self.store.find(request_id)
+        if record is None:
+            return
+        self.viewer_request = request_id
+        path = self.ctx.paths.data_dir / record.output_paths[0] if record.output_paths else None
+        self.viewer.show_image(path, record.parameters())
+        self.ctx.central.show(VIEWER_KEY, self.viewer)
+
+    def _selected(self) -> list[str]:
+        return [i.data(RecordRole).id for i in self.history.gallery.selectedIndexes()
+                if i.data(RecordRole) is not None]
+
+    @Slot(bool)
+    def regenerate_shown(self, new_seed: bool) -> None:
+        if self.viewer_request:
+            self.ctx.tasks.run(self.service.regenerate, self.viewer_request, name="regenerate",
+                               new_seed=new_seed, on_done=self._submitted,
+                               on_error=self._task_failed)
+
+    @Slot()
+    def _retry_selected(self) -> None:
+        for request_id in self._selected():
+            self.ctx.tasks.run(self.service.retry, request_id, name="retry",
+                               on_done=self._submitted, on_error=self._task_failed)
+
+    @Slot()
+    def _delete_selected(self) -> None:
+        for request_id in self._selected():
+            self.delete(request_id)
+
+    def confirm(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Delete generation", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def delete(self, request_id: str | None) -> None:
+        if not request_id:
+            return
+        if not self.confirm("Delete this generation and its image files? This cannot be undone."):
+            return
+        self.ctx.tasks.run(self.service.delete, request_id, name="delete",
+                           on_done=lambda failed: self._deleted(request_id, failed),
+                           on_error=self._task_failed)
+
+    def _deleted(self, request_id: str, failed: list[str]) -> None:
+        if failed:
+            self._say("Deleted, but these files could not be removed: " + ", ".join(failed))
+        if request_id == self.viewer_request:
+            self.viewer_request = None
+            self.viewer.show_image(None, {})
+
+    @Slot()
+    def _open_folder(self) -> None:
+        path = self.viewer.view.path
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+
+    # -- jobs from elsewhere ----------------------------------------------------------------
+    @Slot()
+    def poll_external(self) -> None:
+        for url in self.ctx.backends.urls:
+            if url in self._polling or self.ctx.backends.state(url).reachable is not True:
+                continue
+            self._polling.add(url)
+            self.ctx.tasks.run(self.service.poll_external, url, name="external jobs",
+                               on_done=lambda _ids, u=url: self._polling.discard(u),
+                               on_error=lambda exc, u=url: self._poll_failed(u, exc))
+
+    def _poll_failed(self, url: str, exc: BaseException) -> None:
+        self._polling.discard(url)
+        log.info("external jobs of %s not polled: %s", url, exc)
+
+    # -- life cycle ------------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Nothing runs in the background yet."""
+        self._poll_timer.stop()
+        self.run_panel.stop()
+        self.save_form()
+        self.ctx.backends.backend_event.disconnect(self._on_backend_event)
+        self.ctx.backends.connection_changed.disconnect(self._on_connection)
+        self.service.remove_listener(self._bridge.updated.emit)
+        self.thumbnails.shutdown()
+        self.service.close()

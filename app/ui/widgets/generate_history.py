@@ -1,0 +1,108 @@
+"""The History page of the Generate dock: filters over an icon-mode gallery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.db.base import utcnow
+from app.generation.records import HistoryFilter
+from app.ui.models.generation import GalleryModel
+
+DATE_RANGES = {"Any time": None, "Today": timedelta(days=1), "Last 7 days": timedelta(days=7),
+               "Last 30 days": timedelta(days=30)}
+STATUS_CHOICES = ("", "completed", "failed", "cancelled", "pending", "processing")
+
+
+class HistoryPage(QWidget):
+    """Filter bar, gallery, and the Retry / Delete buttons for the selected request."""
+
+    filter_changed = Signal(object)  # HistoryFilter
+    retry_clicked = Signal()
+    delete_clicked = Signal()
+
+    def __init__(self, model: GalleryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("history.search")
+        self.search.setPlaceholderText("Search prompts and models")
+        self.search.setClearButtonEnabled(True)
+        self.model_filter = QComboBox(self)
+        self.model_filter.setObjectName("history.model")
+        self.model_filter.addItem("All models", "")
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("history.status")
+        for status in STATUS_CHOICES:
+            self.status_filter.addItem(status.capitalize() or "Any status", status)
+        self.date_filter = QComboBox(self)
+        self.date_filter.setObjectName("history.date")
+        self.date_filter.addItems(list(DATE_RANGES))
+        self.gallery = QListView(self)
+        self.gallery.setObjectName("history.gallery")
+        self.gallery.setViewMode(QListView.ViewMode.IconMode)
+        self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
+        self.gallery.setMovement(QListView.Movement.Static)
+        self.gallery.setUniformItemSizes(True)  # what keeps 10,000 rows cheap to lay out
+        self.gallery.setIconSize(QSize(128, 128))
+        self.gallery.setGridSize(QSize(148, 168))
+        self.gallery.setWordWrap(True)
+        self.gallery.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.gallery.setModel(model)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setObjectName("history.retry")
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.setObjectName("history.delete")
+        self.retry_button.clicked.connect(self.retry_clicked)
+        self.delete_button.clicked.connect(self.delete_clicked)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self._emit_filter)
+        self.search.textChanged.connect(self._debounce.start)
+        for combo in (self.model_filter, self.status_filter, self.date_filter):
+            combo.currentIndexChanged.connect(self._emit_filter)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 2)
+        top.addWidget(self.model_filter, 1)
+        top.addWidget(self.status_filter)
+        top.addWidget(self.date_filter)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.retry_button)
+        bottom.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.gallery, 1)
+        layout.addLayout(bottom)
+
+    def set_models(self, names: list[str]) -> None:
+        current = self.model_filter.currentData()
+        self.model_filter.blockSignals(True)
+        self.model_filter.clear()
+        self.model_filter.addItem("All models", "")
+        for name in names:
+            self.model_filter.addItem(name, name)
+        index = self.model_filter.findData(current)
+        self.model_filter.setCurrentIndex(max(0, index))
+        self.model_filter.blockSignals(False)
+
+    def current_filter(self) -> HistoryFilter:
+        span = DATE_RANGES.get(self.date_filter.currentText())
+        return HistoryFilter(text=self.search.text().strip(),
+                             checkpoint=self.model_filter.currentData() or "",
+                             status=self.status_filter.currentData() or "",
+                             since=utcnow() - span if span else None)
+
+    @Slot()
+    def _emit_filter(self) -> None:
+        self.filter_changed.emit(self.current_filter())

@@ -1,0 +1,121 @@
+"""Live view of the running request (step x/y, nodes, elapsed, preview) and the queue list."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.generation.records import PreviewUpdate, ProgressUpdate
+from app.ui.models.generation import QueueModel, RequestIdRole
+
+PREVIEW_SIZE = 256
+
+
+class RunPanel(QWidget):
+    """Progress of the request that runs now, plus every pending one (each cancellable)."""
+
+    cancel_requested = Signal(str)  # request id
+
+    def __init__(self, queue_model: QueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.request_id: str | None = None
+        self._started: float | None = None
+        self.step_bar = QProgressBar(self)
+        self.step_bar.setObjectName("run.steps")
+        self.step_bar.setFormat("step %v/%m")
+        self.step_bar.setRange(0, 1)
+        self.step_bar.setValue(0)
+        self.nodes_label = QLabel("", self)
+        self.nodes_label.setObjectName("run.nodes")
+        self.elapsed_label = QLabel("", self)
+        self.elapsed_label.setObjectName("run.elapsed")
+        self.preview = QLabel(self)
+        self.preview.setObjectName("run.preview")
+        self.preview.setFixedSize(PREVIEW_SIZE, PREVIEW_SIZE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: #222; color: #aaa")
+        self.preview.setText("No preview")
+        self.preview_count = 0
+        self.queue = QListView(self)
+        self.queue.setObjectName("run.queue")
+        self.queue.setModel(queue_model)
+        self.queue.setMaximumHeight(110)
+        self.cancel_selected = QPushButton("Cancel selected", self)
+        self.cancel_selected.setObjectName("run.cancel_selected")
+        self.cancel_selected.clicked.connect(self._cancel_selected)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(200)
+        self._ticker.timeout.connect(self._tick)
+        info = QHBoxLayout()
+        info.addWidget(self.nodes_label)
+        info.addStretch(1)
+        info.addWidget(self.elapsed_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.step_bar)
+        layout.addLayout(info)
+        layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(QLabel("Queue (pending requests)", self))
+        layout.addWidget(self.queue)
+        layout.addWidget(self.cancel_selected)
+
+    def follow(self, request_id: str) -> None:
+        """Show this request's progress from now on."""
+        if request_id != self.request_id:
+            self.request_id = request_id
+            self._started = None
+            self.step_bar.setRange(0, 1)
+            self.step_bar.setValue(0)
+            self.nodes_label.setText("waiting in ComfyUI's queue")
+            self.elapsed_label.clear()
+
+    def progress(self, update: ProgressUpdate) -> None:
+        self.follow(update.request_id)
+        if self._started is None:
+            self._started = time.monotonic() - update.elapsed
+            self._ticker.start()
+        if update.steps:
+            self.step_bar.setRange(0, update.steps)
+            self.step_bar.setValue(update.step)
+        self.nodes_label.setText(f"nodes {update.nodes_done}/{update.nodes_total}")
+        self._tick()
+
+    def preview_frame(self, update: PreviewUpdate) -> None:
+        if update.request_id != self.request_id:
+            return
+        pixmap = QPixmap()
+        if pixmap.loadFromData(update.image):
+            self.preview.setPixmap(pixmap.scaled(
+                PREVIEW_SIZE, PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+            self.preview_count += 1
+
+    def finished(self, request_id: str, text: str) -> None:
+        if request_id == self.request_id:
+            self._ticker.stop()
+            self._tick()
+            self.nodes_label.setText(text)
+
+    def stop(self) -> None:
+        self._ticker.stop()
+
+    @Slot()
+    def _tick(self) -> None:
+        if self._started is not None:
+            self.elapsed_label.setText(f"{time.monotonic() - self._started:.1f} s")
+
+    @Slot()
+    def _cancel_selected(self) -> None:
+        for index in self.queue.selectionModel().selectedIndexes():
+            self.cancel_requested.emit(index.data(RequestIdRole))
