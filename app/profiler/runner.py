@@ -86,6 +86,7 @@ class ProfileRun:
         self._on_samples = on_samples
         self._events: queue.Queue[Event] = queue.Queue()
         self._interrupt = threading.Event()
+        self._cancel = threading.Event()
         self._pending: list[Sample] = []
         self._pending_lock = threading.Lock()
         self.client_id = f"comfydesk-profiler-{uuid.uuid4().hex}"
@@ -94,6 +95,10 @@ class ProfileRun:
         self.origin = 0.0
         self.sampler_info = ""
         self._sampler: Sampler | None = None
+
+    def cancel(self) -> None:
+        """Stop following the run (app closing); it is stored as failed with that reason."""
+        self._cancel.set()
 
     def interrupt(self) -> None:
         """Ask ComfyUI to stop this prompt (thread-safe; takes effect at the next step)."""
@@ -185,6 +190,9 @@ class ProfileRun:
             if lost_since is not None and now - lost_since > options.lost_timeout:
                 timeline.fail(now, f"ComfyUI went away mid-run ({lost_reason or 'no answer'}); "
                                    "the run could not be followed to its end.")
+            if self._cancel.is_set():
+                timeline.fail(now, "ComfyDesk stopped following the run (it was closed); "
+                                   "ComfyUI may still be running the prompt.")
             if options.max_duration is not None and now - self.origin > options.max_duration:
                 timeline.fail(now, f"The run took longer than {options.max_duration:g} s.")
             if now - last_flush >= DB_FLUSH_INTERVAL:

@@ -1,17 +1,428 @@
-"""Profiler dock (being built; see its issue)."""
+"""Profiler dock: run a workflow under the profiler, watch its nodes live, keep and compare runs.
+
+The run itself happens in app.profiler (sampler thread + worker task); this dock only paints and
+reacts. Charts (pyqtgraph) are built the first time their tab is shown, so pyqtgraph's import
+is not on the way to the window's first paint.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
+import logging
 
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.profiler.records import RunRecord
+from app.profiler.runner import LiveUpdate, ProfileRun, RunOptions, RunRequest
+from app.profiler.sampler import DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS
+from app.profiler.snapshot import SnapshotDiff, diff_snapshots, snapshot_hash, snapshot_of
+from app.profiler.sources import GENERATE, WorkflowSource, list_userdata_workflows, load_prompt
+from app.profiler.store import ProfilerStore
 from app.ui.context import AppContext
+from app.ui.widgets.profiler_panels import GroupsPanel, HistoryPanel
+from app.ui.widgets.profiler_steps import StepsPanel
+
+log = logging.getLogger(__name__)
+SETTINGS_PREFIX = "profiler/"
+
+
+class _RunBridge(QObject):
+    """Carries a run's callbacks from its worker thread to the GUI thread."""
+
+    updated = Signal(object)          # LiveUpdate
+    sampled = Signal(object, float)   # tuple[Sample, ...], origin
 
 
 class ProfilerDock(QDockWidget):
+    run_finished = Signal(object)      # RunRecord
+    snapshot_saved = Signal(str)       # hash
+    mismatch_shown = Signal(object)    # SnapshotDiff
+    error_shown = Signal(str)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Profiler", parent)
         self.setObjectName("dock.profiler")
-        self.setWidget(QLabel("Profiler is being built."))
+        self._ctx = ctx
+        self._store = ProfilerStore(ctx.database)
+        self._run: ProfileRun | None = None
+        self._pending_prompt: dict | None = None
+        self._record: RunRecord | None = None
+        self._live_batches: list[tuple[tuple, float]] = []
+        self.options = RunOptions()  # tests may swap in a fake NVML
+        self.charts = None  # built on first show of the Charts tab
+        self._bridge = _RunBridge(self)
+        self._bridge.updated.connect(self._on_live_update)
+        self._bridge.sampled.connect(self._on_samples)
+        self._build()
+        self._restore_layout()
+        self.history.refresh()
+        self.groups.refresh()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QWidget()
+        layout = QVBoxLayout(root)
+        self.source_combo = QComboBox()
+        self.source_combo.setMinimumContentsLength(20)
+        self.source_combo.addItem("Last Generate request", WorkflowSource(GENERATE, ""))
+        self.source_combo.currentIndexChanged.connect(lambda _i: self._show_snapshot_state())
+        open_file = QPushButton("Open file…")
+        open_file.clicked.connect(self._ask_file)
+        refresh = QPushButton("ComfyUI workflows")
+        refresh.setToolTip("List the workflows saved in ComfyUI")
+        refresh.clicked.connect(self.refresh_userdata)
+        layout.addLayout(_row(QLabel("Workflow:"), self.source_combo, open_file, refresh))
+        self.update_button = QPushButton("Update nodes")
+        self.update_button.clicked.connect(self.update_nodes)
+        self.run_button = QPushButton("Run profile")
+        self.run_button.clicked.connect(self.run_profile)
+        self.interrupt_button = QPushButton("Interrupt")
+        self.interrupt_button.setEnabled(False)
+        self.interrupt_button.clicked.connect(self.interrupt)
+        self.interval_spin = QSpinBox()
+        self.interval_spin.setRange(MIN_INTERVAL_MS, MAX_INTERVAL_MS)
+        self.interval_spin.setSuffix(" ms")
+        self.interval_spin.setValue(int(self._section().get("interval_ms", DEFAULT_INTERVAL_MS)))
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("run name (optional)")
+        layout.addLayout(_row(self.update_button, self.run_button, self.interrupt_button,
+                              QLabel("every"), self.interval_spin, self.name_edit))
+        self.snapshot_label = QLabel()
+        self.status_label = QLabel("Idle.")
+        self.sampling_label = QLabel("")
+        for label in (self.snapshot_label, self.status_label, self.sampling_label):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(label)
+        layout.addWidget(self._build_warning())
+        self.tabs = QTabWidget()
+        self.steps = StepsPanel(self)
+        self.steps.step_model.comment_edited.connect(self._save_step_comment)
+        self.steps.run_comment_edited.connect(self._save_run_comment)
+        self.steps.node_selected.connect(self._node_selected)
+        self.groups = GroupsPanel(self._store, self._ctx.tasks, self.steps.selected_node_ids,
+                                  self._show_error, self)
+        self.history = HistoryPanel(self._store, self._ctx.tasks, self._show_error, self)
+        self.history.open_requested.connect(self.open_run)
+        self.charts_page = QWidget()
+        QVBoxLayout(self.charts_page).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self.steps, "Steps")
+        self.tabs.addTab(self.charts_page, "Charts")
+        self.tabs.addTab(self.groups, "Groups")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        layout.addWidget(self.tabs, 1)
+        self.setWidget(root)
+        self._show_snapshot_state()
+
+    def _build_warning(self) -> QFrame:
+        self.warning = QFrame()
+        self.warning.setFrameShape(QFrame.Shape.StyledPanel)
+        self.warning.setStyleSheet("QFrame { background: #fff3cd; }")
+        self.warning_label = QLabel()
+        self.warning_label.setWordWrap(True)
+        update = QPushButton("Update nodes")
+        update.clicked.connect(self.update_nodes)
+        self.force_button = QPushButton("Force run")
+        self.force_button.clicked.connect(self.force_run)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.warning.hide)
+        box = QVBoxLayout(self.warning)
+        box.addWidget(self.warning_label)
+        box.addLayout(_row(update, self.force_button, cancel))
+        self.warning.hide()
+        return self.warning
+
+    def _section(self) -> dict:
+        return self._ctx.settings.section("profiler")
+
+    # -- sources and snapshots ---------------------------------------------------------------
+    def current_source(self) -> WorkflowSource:
+        return self.source_combo.currentData()
+
+    def set_source(self, source: WorkflowSource) -> None:
+        """Select ``source``, adding it to the list if needed."""
+        for i in range(self.source_combo.count()):
+            if self.source_combo.itemData(i) == source:
+                self.source_combo.setCurrentIndex(i)
+                return
+        self.source_combo.addItem(source.label, source)
+        self.source_combo.setCurrentIndex(self.source_combo.count() - 1)
+
+    @Slot()
+    def _ask_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Workflow to profile", "", "Workflow (*.json)")
+        if name:
+            self.set_source(WorkflowSource("file", name))
+
+    @Slot()
+    def refresh_userdata(self) -> None:
+        client = self._ctx.backends.client()
+
+        def done(paths: list[str]) -> None:
+            for path in paths:
+                source = WorkflowSource("userdata", path)
+                if self.source_combo.findData(source) < 0:
+                    self.source_combo.addItem(source.label, source)
+            self.status_label.setText(f"{len(paths)} workflow(s) saved in ComfyUI.")
+
+        self._ctx.tasks.run(list_userdata_workflows, client, on_done=done,
+                            on_error=self._show_error, name="profiler userdata list")
+
+    def _load_prompt(self, source: WorkflowSource) -> dict:
+        return load_prompt(source, self._ctx.backends.client(), self._ctx.database)
+
+    def _show_snapshot_state(self) -> None:
+        source = self.current_source()
+        if source is None:
+            return
+
+        def done(stored) -> None:
+            if stored is None:
+                self.snapshot_label.setText("No reference snapshot yet: press Update nodes.")
+            else:
+                nodes, digest = stored
+                self.snapshot_label.setText(
+                    f"Reference snapshot: {len(nodes)} nodes, hash {digest[:12]}.")
+
+        self._ctx.tasks.run(self._store.load_snapshot, source.key, on_done=done,
+                            on_error=self._show_error, name="profiler snapshot state")
+
+    @Slot()
+    def update_nodes(self) -> None:
+        """Store the current workflow's structure as the reference snapshot."""
+        source = self.current_source()
+        self.warning.hide()
+
+        def work() -> tuple[int, str]:
+            snapshot = snapshot_of(self._load_prompt(source))
+            return len(snapshot), self._store.save_snapshot(source.key, snapshot)
+
+        def done(result: tuple[int, str]) -> None:
+            count, digest = result
+            self.snapshot_label.setText(f"Reference snapshot: {count} nodes, hash {digest[:12]}.")
+            self.status_label.setText("Nodes updated.")
+            self.snapshot_saved.emit(digest)
+
+        self._ctx.tasks.run(work, on_done=done, on_error=self._show_error,
+                            name="profiler update nodes")
+
+    @Slot()
+    def run_profile(self) -> None:
+        """Check the workflow against its snapshot: run on a match, warn on a mismatch."""
+        if self._run is not None:
+            return
+        source = self.current_source()
+        self.warning.hide()
+
+        def work() -> tuple[dict, SnapshotDiff | None]:
+            prompt = self._load_prompt(source)
+            stored = self._store.load_snapshot(source.key)
+            current = snapshot_of(prompt)
+            if stored is None:
+                return prompt, None
+            if snapshot_hash(current) == stored[1]:
+                return prompt, SnapshotDiff()
+            return prompt, diff_snapshots(stored[0], current)
+
+        self._ctx.tasks.run(work, on_done=self._checked, on_error=self._show_error,
+                            name="profiler check")
+
+    def _checked(self, result: tuple[dict, SnapshotDiff | None]) -> None:
+        prompt, diff = result
+        if diff is not None and diff.matches:
+            self._start(prompt, forced=False)
+            return
+        self._pending_prompt = prompt
+        text = ("There is no reference snapshot for this workflow yet." if diff is None
+                else diff.describe())
+        self.warning_label.setText(text + "\nUpdate nodes to accept it, or Force run "
+                                          "(the run is marked forced).")
+        self.warning.show()
+        self.mismatch_shown.emit(diff)
+
+    @Slot()
+    def force_run(self) -> None:
+        if self._pending_prompt is not None:
+            self.warning.hide()
+            prompt, self._pending_prompt = self._pending_prompt, None
+            self._start(prompt, forced=True)
+
+    # -- running ---------------------------------------------------------------------------
+    def _start(self, prompt: dict, forced: bool) -> None:
+        interval = self.interval_spin.value()
+        self._section()["interval_ms"] = interval
+        request = RunRequest(prompt=prompt, backend_url=self._ctx.backends.active_url,
+                             name=self.name_edit.text().strip(), interval_ms=interval,
+                             forced=forced, profile_id=self._ctx.selected_profile_id())
+        self._run = ProfileRun(request, self._store, self.options,
+                               on_update=self._bridge.updated.emit,
+                               on_samples=self._bridge.sampled.emit)
+        self._record = None
+        self._live_batches = []
+        self.steps.show_run(None, [])
+        if self.charts is not None:
+            self.charts.clear()
+        self.run_button.setEnabled(False)
+        self.interrupt_button.setEnabled(True)
+        self.status_label.setText("Running" + (" (forced)…" if forced else "…"))
+        self._ctx.tasks.run(self._run.run, on_done=self._run_done, on_error=self._run_error,
+                            name="profiler run")
+
+    @Slot()
+    def interrupt(self) -> None:
+        if self._run is not None:
+            self._run.interrupt()
+            self.status_label.setText("Interrupt sent; ComfyUI stops at the next step.")
+
+    @Slot(object)
+    def _on_live_update(self, update: LiveUpdate) -> None:
+        if self._run is None:
+            return
+        self.steps.set_live(update.run_id, list(update.steps), update.running_node)
+        self.sampling_label.setText(f"Sampling: {update.sampler_info}")
+        if self.charts is not None:
+            self.charts.set_steps(list(update.steps))
+        if update.running_node:
+            self.status_label.setText(f"Running node {update.running_node}…")
+
+    @Slot(object, float)
+    def _on_samples(self, batch: tuple, origin: float) -> None:
+        if self.charts is not None:
+            self.charts.add_samples(batch, origin)
+        else:
+            self._live_batches.append((batch, origin))
+
+    def _run_done(self, record: RunRecord) -> None:
+        typed = {s.node_id: s.step_comment for s in self.steps.step_model.steps()
+                 if s.step_comment}
+        self._run = None
+        self.run_button.setEnabled(True)
+        self.interrupt_button.setEnabled(False)
+        summary = record.summary
+        total = "" if summary.total_time is None else f" in {summary.total_time:.3f} s"
+        self.status_label.setText(f"{summary.label}: {summary.status}{total}"
+                                  + (f". {summary.error}" if summary.error else "."))
+        self.sampling_label.setText(f"Sampling: {summary.sampler_info}")
+        for node_id, text in typed.items():  # comments typed while it ran
+            self._save_step_comment(node_id, text, record.id)
+        self._show_record(record)
+        self.history.refresh()
+        self.run_finished.emit(record)
+
+    def _run_error(self, exc: BaseException) -> None:
+        self._run = None
+        self.run_button.setEnabled(True)
+        self.interrupt_button.setEnabled(False)
+        self._show_error(exc)
+        self.history.refresh()
+
+    # -- showing a run ----------------------------------------------------------------------
+    @Slot(int)
+    def open_run(self, run_id: int) -> None:
+        self._ctx.tasks.run(self._store.get_run, run_id, on_done=self._show_record,
+                            on_error=self._show_error, name="profiler open run")
+
+    def _show_record(self, record: RunRecord) -> None:
+        self._record = record
+        self.steps.show_run(record, record.steps)
+        self.groups.set_steps(record.steps)
+        if self.charts is not None:
+            self._load_chart_series(record)
+
+    def _load_chart_series(self, record: RunRecord) -> None:
+        charts = self.charts
+        charts.set_steps(record.steps)
+        self._ctx.tasks.run(self._store.samples, record.id, on_done=charts.set_series,
+                            on_error=self._show_error, name="profiler samples")
+
+    @Slot(int)
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.charts_page and self.charts is None:
+            self.build_charts()
+
+    def build_charts(self):
+        """Create the pyqtgraph charts (first show of the Charts tab)."""
+        if self.charts is not None:
+            return self.charts
+        from app.ui.widgets.profiler_charts import ProfilerCharts  # pyqtgraph: lazily
+
+        self.charts = ProfilerCharts(self.charts_page)
+        self.charts_page.layout().addWidget(self.charts)
+        self.charts.node_hovered.connect(self.steps.select_node)
+        if self._run is not None:
+            self.charts.set_steps(self.steps.step_model.steps())
+            for batch, origin in self._live_batches:
+                self.charts.add_samples(batch, origin)
+            self._live_batches = []
+        elif self._record is not None:
+            self._load_chart_series(self._record)
+        return self.charts
+
+    @Slot(str)
+    def _node_selected(self, node_id: str) -> None:
+        if self.charts is not None:
+            self.charts.select_node(node_id)
+
+    # -- comments --------------------------------------------------------------------------
+    @Slot(str, str)
+    def _save_step_comment(self, node_id: str, text: str, run_id: int | None = None) -> None:
+        run_id = run_id or self.steps.run_id
+        if run_id is None or (self._run is not None and run_id == self._run.run_id):
+            return  # saved when the run is stored (its steps are written at the end)
+        self._ctx.tasks.run(self._store.set_step_comment, run_id, node_id, text,
+                            on_error=self._show_error, name="profiler step comment")
+
+    @Slot(int, str)
+    def _save_run_comment(self, run_id: int, text: str) -> None:
+        self._ctx.tasks.run(self._store.set_run_comment, run_id, text,
+                            on_done=lambda _r: self.history.refresh(),
+                            on_error=self._show_error, name="profiler run comment")
+
+    # -- errors, layout, shutdown -----------------------------------------------------------
+    def _show_error(self, exc: BaseException) -> None:
+        text = exc.describe() if hasattr(exc, "describe") else str(exc) or type(exc).__name__
+        log.warning("profiler: %s", text)
+        self.status_label.setText(f"Error: {text}")
+        self.error_shown.emit(text)
+
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        self.steps.restore_state(settings.value(SETTINGS_PREFIX + "steps_header"))
+        splitter = settings.value(SETTINGS_PREFIX + "history_splitter")
+        if splitter is not None:
+            self.history.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue(SETTINGS_PREFIX + "steps_header", self.steps.save_state())
+        settings.setValue(SETTINGS_PREFIX + "history_splitter", self.history.splitter.saveState())
 
     def shutdown(self) -> None:
-        """Nothing runs in the background yet."""
+        """Stop following a running profile (stored as failed with the reason) and save layout."""
+        if self._run is not None:
+            self._run.cancel()
+        if self.charts is not None:
+            self.charts.stop()
+        self.save_layout()
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for widget in widgets:
+        row.addWidget(widget, 1 if isinstance(widget, QComboBox | QLineEdit) else 0)
+    return row
+

@@ -1,0 +1,254 @@
+"""Profiler charts (pyqtgraph): VRAM/RAM and GPU/CPU load over time with node intervals
+shaded and labelled, and per-node bars of time and peak VRAM.
+
+Import this module lazily (pyqtgraph is slow to import and must not delay the first paint).
+Samples go into preallocated numpy buffers; a 33 ms timer redraws only when data changed, so
+sampling rate and redraw rate are independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QTimer, Signal, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.profiler.engine import Step
+from app.profiler.nvml import GPU_LOAD_NOTE
+from app.profiler.records import SampleSeries
+from app.profiler.samples import Sample
+
+GIB = 1024 ** 3
+REDRAW_MS = 33
+METRICS = ("vram", "ram", "gpu_load", "cpu")
+_COLORS = {"vram": "#e15759", "ram": "#4e79a7", "gpu_load": "#59a14f", "cpu": "#f28e2b"}
+_NAMES = {"vram": "VRAM (GiB)", "ram": "RAM (GiB)", "gpu_load": "GPU load (%)", "cpu": "CPU (%)"}
+_REGION = QColor(120, 120, 200, 35)
+_REGION_SELECTED = QColor(255, 200, 0, 90)
+
+
+class SeriesBuffer:
+    """Growable, preallocated float64 columns (t + one per metric); NaN = unknown."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._data = np.full((1 + len(METRICS), capacity), np.nan)
+        self.n = 0
+        self.has_gaps = dict.fromkeys(METRICS, False)
+
+    def clear(self) -> None:
+        self.n = 0
+        self.has_gaps = dict.fromkeys(METRICS, False)
+
+    def _reserve(self, extra: int) -> None:
+        if self.n + extra > self._data.shape[1]:
+            grown = np.full((self._data.shape[0], max(2 * self._data.shape[1], self.n + extra)),
+                            np.nan)
+            grown[:, :self.n] = self._data[:, :self.n]
+            self._data = grown
+
+    def extend(self, samples: Sequence[Sample], origin: float) -> None:
+        self._reserve(len(samples))
+        scale = {"vram": 1 / GIB, "ram": 1 / GIB, "gpu_load": 1.0, "cpu": 1.0}
+        for i, sample in enumerate(samples, start=self.n):
+            self._data[0, i] = sample.t - origin
+            for row, name in enumerate(METRICS, start=1):
+                value = getattr(sample, name)
+                self._data[row, i] = np.nan if value is None else value * scale[name]
+        self._mark_gaps(self.n, self.n + len(samples))
+        self.n += len(samples)
+
+    def load(self, series: SampleSeries) -> None:
+        self.clear()
+        self._reserve(len(series))
+        n = len(series)
+        self._data[0, :n] = series.t
+        self._data[1, :n] = series.vram / GIB
+        self._data[2, :n] = series.ram / GIB
+        self._data[3, :n] = series.gpu_load
+        self._data[4, :n] = series.cpu
+        self._mark_gaps(0, n)
+        self.n = n
+
+    def _mark_gaps(self, lo: int, hi: int) -> None:
+        for row, name in enumerate(METRICS, start=1):
+            if not self.has_gaps[name] and np.isnan(self._data[row, lo:hi]).any():
+                self.has_gaps[name] = True
+
+    @property
+    def t(self) -> np.ndarray:
+        return self._data[0, :self.n]
+
+    def column(self, name: str) -> np.ndarray:
+        return self._data[1 + METRICS.index(name), :self.n]
+
+
+class ProfilerCharts(QWidget):
+    """Time-series and per-node bar charts of one run."""
+
+    node_hovered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buffer = SeriesBuffer()
+        self._steps: list[Step] = []
+        self._timed: list[Step] = []
+        self._regions: dict[str, list[pg.LinearRegionItem]] = {}
+        self._labels: list[pg.TextItem] = []
+        self._selected: str | None = None
+        self._hovered: str | None = None
+        self._dirty = False
+        self._build()
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._redraw)
+        self._timer.start()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.memory_plot = self.graphics.addPlot(row=0, col=0, title="Memory")
+        self.load_plot = self.graphics.addPlot(row=1, col=0, title="Load")
+        self.time_bars_plot = self.graphics.addPlot(row=2, col=0, title="Time per node (s)")
+        self.vram_bars_plot = self.graphics.addPlot(row=3, col=0,
+                                                    title="Peak VRAM per node (GiB)")
+        self.load_plot.setXLink(self.memory_plot)
+        self.vram_bars_plot.setXLink(self.time_bars_plot)
+        self.load_plot.setYRange(0, 100)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for plot, names in ((self.memory_plot, ("vram", "ram")),
+                            (self.load_plot, ("gpu_load", "cpu"))):
+            plot.addLegend(offset=(5, 5))
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for name in names:
+                # GPU load is an average over the past window: draw it as steps, not a line
+                # that suggests detail between readings.
+                step = "right" if name == "gpu_load" else None
+                self.curves[name] = plot.plot([], [], name=_NAMES[name], stepMode=step,
+                                              pen=pg.mkPen(_COLORS[name], width=1.5))
+        self.load_plot.setLabel("bottom", "seconds since the run started")
+        self.time_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#4e79a7")
+        self.vram_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#e15759")
+        self.time_bars_plot.addItem(self.time_bars)
+        self.vram_bars_plot.addItem(self.vram_bars)
+        note = QLabel(GPU_LOAD_NOTE)
+        note.setWordWrap(True)
+        layout.addWidget(self.graphics)
+        layout.addWidget(note)
+        for plot in (self.memory_plot, self.load_plot, self.time_bars_plot, self.vram_bars_plot):
+            plot.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    # -- data ------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.buffer.clear()
+        self.set_steps([])
+        self._dirty = True
+
+    def add_samples(self, samples: Sequence[Sample], origin: float) -> None:
+        self.buffer.extend(samples, origin)
+        self._dirty = True
+
+    def set_series(self, series: SampleSeries) -> None:
+        self.buffer.load(series)
+        self._dirty = True
+
+    def series_names(self) -> list[str]:
+        return [_NAMES[name] for name in self.curves]
+
+    def set_steps(self, steps: Sequence[Step]) -> None:
+        """Shade and label each node's interval; bars of time and peak VRAM per node."""
+        self._steps = list(steps)
+        self._timed = [s for s in steps if s.t_start is not None and s.t_end is not None]
+        self._sync_regions()
+        x = np.arange(len(self._steps), dtype=float)
+        self.time_bars.setOpts(x=x, height=[s.exec_time or 0.0 for s in self._steps], width=0.6)
+        self.vram_bars.setOpts(x=x, height=[(s.vram_max or 0) / GIB for s in self._steps],
+                               width=0.6)
+        ticks = [[(i, s.node_id) for i, s in enumerate(self._steps)]]
+        for plot in (self.time_bars_plot, self.vram_bars_plot):
+            plot.getAxis("bottom").setTicks(ticks)
+
+    def _sync_regions(self) -> None:
+        wanted = {s.node_id: s for s in self._timed}
+        for node_id in list(self._regions):
+            if node_id not in wanted:
+                for plot, region in zip((self.memory_plot, self.load_plot),
+                                        self._regions.pop(node_id), strict=True):
+                    plot.removeItem(region)
+        for label in self._labels:
+            self.memory_plot.removeItem(label)
+        self._labels = []
+        for node_id, step in wanted.items():
+            regions = self._regions.get(node_id)
+            if regions is None:
+                regions = []
+                for plot in (self.memory_plot, self.load_plot):
+                    region = pg.LinearRegionItem(movable=False, brush=_REGION)
+                    region.setZValue(-10)
+                    plot.addItem(region)
+                    regions.append(region)
+                self._regions[node_id] = regions
+            for region in regions:
+                region.setRegion((step.t_start, step.t_end))
+            label = pg.TextItem(step.node_title or step.node_id, color="#555", anchor=(0, 0))
+            label.setPos(step.t_start, 0)
+            self.memory_plot.addItem(label, ignoreBounds=True)
+            self._labels.append(label)
+        self._paint_selection()
+
+    def node_at(self, t: float) -> str | None:
+        for step in self._timed:
+            if step.t_start <= t <= step.t_end:
+                return step.node_id
+        return None
+
+    # -- selection -------------------------------------------------------------------------
+    def select_node(self, node_id: str | None) -> None:
+        self._selected = node_id
+        self._paint_selection()
+
+    def _paint_selection(self) -> None:
+        for node_id, regions in self._regions.items():
+            brush = _REGION_SELECTED if node_id == self._selected else _REGION
+            for region in regions:
+                region.setBrush(brush)
+                region.update()
+
+    @Slot(object)
+    def _mouse_moved(self, pos: QPointF) -> None:
+        node_id = None
+        for plot in (self.memory_plot, self.load_plot):
+            if plot.sceneBoundingRect().contains(pos):
+                node_id = self.node_at(plot.vb.mapSceneToView(pos).x())
+        for plot in (self.time_bars_plot, self.vram_bars_plot):
+            if plot.sceneBoundingRect().contains(pos):
+                index = round(plot.vb.mapSceneToView(pos).x())
+                if 0 <= index < len(self._steps):
+                    node_id = self._steps[index].node_id
+        if node_id is not None and node_id != self._hovered:
+            self._hovered = node_id
+            self.node_hovered.emit(node_id)
+
+    # -- drawing ---------------------------------------------------------------------------
+    @Slot()
+    def _redraw(self) -> None:
+        if self._dirty:
+            self.redraw_now()
+
+    def redraw_now(self) -> None:
+        self._dirty = False
+        t = self.buffer.t
+        for name, curve in self.curves.items():
+            y = self.buffer.column(name)
+            if self.buffer.has_gaps[name]:
+                curve.setData(t, y, connect="finite")
+            else:
+                curve.setData(t, y, skipFiniteCheck=True)
+
+    def stop(self) -> None:
+        self._timer.stop()

@@ -1,0 +1,124 @@
+"""Profiling real runs on the fake ComfyUI (a real local server) with a fake NVML driver."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.profiler.runner import ProfileRun, RunOptions, RunRequest
+from tests.profiler.fake_nvml import GIB, FakeNvml
+
+pytestmark = pytest.mark.integration
+REF = Path(__file__).resolve().parents[1] / "data" / "comfyui-reference"
+MARGIN = 0.25  # event delivery + scheduling on a busy 2-core machine
+
+
+def reference_prompt() -> dict:
+    return json.loads((REF / "prompt_api.json").read_text())["prompt"]
+
+
+def run_profile(fake_comfy, store, prompt=None, nvml=None, on_update=None, **options):
+    request = RunRequest(prompt=prompt or reference_prompt(), backend_url=fake_comfy.url,
+                         name="test run", interval_ms=20)
+    opts = RunOptions(nvml_api=nvml or FakeNvml(), connect_timeout=5.0, max_duration=30.0,
+                      **options)
+    runner = ProfileRun(request, store, opts, on_update=on_update)
+    return runner, runner.run
+
+
+def test_slower_node_is_reported_slower_within_its_configured_time(fake_comfy, store):
+    fake_comfy.scenario.node_durations = {"6": 0.2, "8": 0.6}
+    _runner, run = run_profile(fake_comfy, store)
+    record = run()
+    assert record.summary.status == "completed", record.summary.error
+    steps = {s.node_id: s for s in record.steps}
+    assert steps["8"].exec_time > steps["6"].exec_time
+    assert 0.2 <= steps["6"].exec_time <= 0.2 + MARGIN
+    assert 0.6 <= steps["8"].exec_time <= 0.6 + MARGIN
+    assert steps["8"].node_type == "VAEDecode" and not steps["8"].cached
+    assert store.sample_count(record.id) > 10  # ~40 samples at 20 ms, written in batches
+    assert record.summary.total_time >= 0.8
+    assert "NVML" in record.summary.sampler_info
+
+
+def test_second_identical_run_marks_cached_nodes(fake_comfy, store):
+    run_profile(fake_comfy, store)[1]()
+    record = run_profile(fake_comfy, store)[1]()
+    assert record.summary.status == "completed"
+    assert all(step.cached and step.exec_time is None for step in record.steps)
+
+
+def test_vram_ramp_during_one_node_is_that_nodes_peak_only(fake_comfy, store):
+    fake_comfy.scenario.node_durations = {"8": 0.6, "6": 0.2}
+    ramp = {"start": None}
+
+    def used(now: float) -> int:
+        if ramp["start"] is None:
+            return 1 * GIB
+        dt = now - ramp["start"]
+        if dt < 0.1 or 0.3 <= dt < 0.4:
+            return 5 * GIB
+        return 9 * GIB if dt < 0.3 else 1 * GIB
+
+    def on_update(update):
+        if update.running_node == "8" and ramp["start"] is None:
+            ramp["start"] = time.monotonic()
+
+    _runner, run = run_profile(fake_comfy, store, nvml=FakeNvml(used=used), on_update=on_update)
+    record = run()
+    steps = {s.node_id: s for s in record.steps}
+    assert steps["8"].vram_max == 9 * GIB
+    assert all(s.vram_max == 1 * GIB for s in record.steps if s.node_id != "8")
+    assert steps["8"].vram_end == 1 * GIB
+
+
+def test_failing_node_gives_a_failed_run_naming_it(fake_comfy, store):
+    fake_comfy.scenario.fail_node = "8"
+    record = run_profile(fake_comfy, store)[1]()
+    assert record.summary.status == "failed"
+    assert "VAEDecode (node 8)" in record.summary.error
+    assert "Fake failure injected" in record.summary.error
+    assert store.list_runs()[0].status == "failed"
+
+
+def test_interrupt_gives_an_interrupted_run(fake_comfy, store):
+    fake_comfy.scenario.step_duration = 0.2
+    prompt = reference_prompt()
+    prompt["3"]["inputs"]["steps"] = 50
+    holder = {}
+
+    def on_update(update):
+        if update.running_node == "3":
+            holder["runner"].interrupt()
+
+    runner, run = run_profile(fake_comfy, store, prompt=prompt, on_update=on_update)
+    holder["runner"] = runner
+    record = run()
+    assert record.summary.status == "interrupted"
+    assert record.steps[-1].node_id == "3" and record.steps[-1].exec_time < 5
+
+
+def test_comfyui_gone_mid_run_is_a_failed_run_with_the_reason(fake_comfy, store):
+    fake_comfy.scenario.node_durations = {"8": 5.0}
+
+    def on_update(update):
+        if update.running_node == "8" and fake_comfy.running:
+            threading.Thread(target=fake_comfy.stop).start()
+
+    _runner, run = run_profile(fake_comfy, store, on_update=on_update, lost_timeout=0.5)
+    record = run()
+    assert record.summary.status == "failed"
+    assert "went away mid-run" in record.summary.error
+    assert store.sample_count(record.id) > 0  # what was measured is kept
+
+
+def test_rejected_prompt_is_stored_with_comfyuis_message(fake_comfy, store):
+    prompt = reference_prompt()
+    prompt["4"]["inputs"]["ckpt_name"] = "missing.safetensors"
+    record = run_profile(fake_comfy, store, prompt=prompt)[1]()
+    assert record.summary.status == "failed"
+    assert "rejected" in record.summary.error and "ckpt_name" in record.summary.error
