@@ -1,17 +1,644 @@
-"""Profiles dock (being built; see its issue)."""
+"""Profiles dock: named Image Pool profiles (ComfyUI-Dataset-Gates) and their images.
+
+Every operation runs through ``ctx.tasks`` on a worker; the dock only paints and reacts. The
+selected profile is what runs use ("Use in runs"): it is saved in ``settings.section("profiles")``.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.profiles.backend import open_profiles
+from app.profiles.errors import ComfyFolderMissing, ProfileError
 from app.ui.context import AppContext
+from app.ui.models.profiles import (
+    ProfileIdRole,
+    ProfilesTableModel,
+    SortRole,
+    UnnamedPoolsModel,
+)
+from app.ui.widgets.profile_images import PoolImagesPanel
+
+SECTION = "profiles"
+log = logging.getLogger(__name__)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One clear sentence for the user."""
+    if isinstance(exc, ProfileError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    return f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
 class ProfilesDock(QDockWidget):
+    """Profiles table, unnamed pools, the selected pool's images; zip import/export."""
+
+    profile_selected = Signal(str)  # profile id, "" for none
+    profiles_loaded = Signal()
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Profiles", parent)
         self.setObjectName("dock.profiles")
-        self.setWidget(QLabel("Profiles is being built."))
+        self.ctx = ctx
+        self.service: Any = None
+        self._services: dict[tuple, Any] = {}
+        self._handles: list[Any] = []
+        self._restoring = False
+        self.last_message = ""
+        self.confirm_box: QMessageBox | None = None
+        self.progress_dialog: QProgressDialog | None = None
+        self.table_model = ProfilesTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.table_model)
+        self.proxy.setSortRole(SortRole)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.unnamed_model = UnnamedPoolsModel(self)
+        self._build_ui()
+        self._build_actions()
+        self.table_model.rename_requested.connect(self.rename_profile)
+        self.table.selectionModel().selectionChanged.connect(self._on_profile_selection)
+        self.unnamed_view.selectionModel().selectionChanged.connect(self._on_unnamed_selection)
+        ctx.backends.active_backend_changed.connect(self._on_backend_changed)
+        self.reload()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build_ui(self) -> None:
+        main = QWidget(self)
+        layout = QVBoxLayout(main)
+        top = QHBoxLayout()
+        self.status_label = QLabel("Loading profiles…")
+        self.status_label.setObjectName("profiles.status")
+        self.status_label.setWordWrap(True)
+        self.set_folder_button = QPushButton("Set ComfyUI folder…")
+        self.set_folder_button.clicked.connect(self.ask_comfyui_folder)
+        self.set_folder_button.hide()
+        top.addWidget(self.status_label, 1)
+        top.addWidget(self.set_folder_button)
+        layout.addLayout(top)
+        message_row = QHBoxLayout()
+        self.message_label = QLabel()
+        self.message_label.setObjectName("profiles.message")
+        self.message_label.setWordWrap(True)
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        message_row.addWidget(self.message_label, 1)
+        message_row.addWidget(self.undo_button)
+        layout.addLayout(message_row)
+        self.toolbar = QToolBar(main)
+        layout.addWidget(self.toolbar)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter profiles")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        layout.addWidget(self.filter_edit)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = self._make_table(self.proxy, "profiles.table")
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        splitter.addWidget(self.table)
+        unnamed = QWidget()
+        unnamed_layout = QVBoxLayout(unnamed)
+        unnamed_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Unnamed pools (Image Pool nodes without a profile)"), 1)
+        self.adopt_button = QPushButton("Adopt…")
+        self.adopt_button.clicked.connect(self.ask_adopt)
+        row.addWidget(self.adopt_button)
+        unnamed_layout.addLayout(row)
+        self.unnamed_view = self._make_table(self.unnamed_model, "profiles.unnamed")
+        unnamed_layout.addWidget(self.unnamed_view)
+        splitter.addWidget(unnamed)
+        self.images = PoolImagesPanel(self.ctx, self._run, self._show_error, self._confirm, self)
+        self.images.pool_changed.connect(self._on_pool_changed)
+        splitter.addWidget(self.images)
+        splitter.setStretchFactor(2, 2)
+        layout.addWidget(splitter, 1)
+        self.runs_label = QLabel()
+        self.runs_label.setObjectName("profiles.runs")
+        layout.addWidget(self.runs_label)
+        self.setWidget(main)
+
+    @staticmethod
+    def _make_table(model, name: str) -> QTableView:
+        view = QTableView()
+        view.setObjectName(name)
+        view.setModel(model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.verticalHeader().hide()
+        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        view.horizontalHeader().setStretchLastSection(True)
+        return view
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], None],
+        shortcut: str | None = None,
+        widget: QWidget | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(
+                Qt.ShortcutContext.WidgetWithChildrenShortcut
+                if widget is None
+                else Qt.ShortcutContext.WidgetShortcut
+            )
+        (widget or self.widget()).addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action("New…", self.ask_create)
+        self.rename_action = self._action("Rename", self.start_rename, "F2")
+        self.duplicate_action = self._action("Duplicate", self.duplicate_selected, "Ctrl+D")
+        self.delete_action = self._action("Delete…", self.confirm_delete, "Del", self.table)
+        self.export_action = self._action("Export…", self.ask_export, "Ctrl+E")
+        self.import_action = self._action("Import…", self.ask_import, "Ctrl+I")
+        self.undo_action = self._action("Undo delete", self.undo_delete, "Ctrl+Z")
+        self.clear_use_action = self._action("Use no profile in runs", self.clear_selection)
+        self.reload_action = self._action("Reload", self.reload, "F5")
+        for action in (
+            self.new_action,
+            self.rename_action,
+            self.duplicate_action,
+            self.delete_action,
+            self.import_action,
+            self.export_action,
+            self.reload_action,
+        ):
+            self.toolbar.addAction(action)
+
+    @Slot(object)
+    def _table_menu(self, pos) -> None:
+        menu = QMenu(self)
+        for action in (
+            self.rename_action,
+            self.duplicate_action,
+            self.export_action,
+            self.delete_action,
+            None,
+            self.clear_use_action,
+            self.new_action,
+            self.import_action,
+        ):
+            menu.addSeparator() if action is None else menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- background work ------------------------------------------------------------------------
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Any:
+        handle = None
+
+        def on_done(result: Any) -> None:
+            self._forget(handle)
+            if done is not None:
+                done(result)
+            self._show_notices()
+
+        def on_error(exc: BaseException) -> None:
+            self._forget(handle)
+            (failed or self._show_error)(exc)
+
+        handle = self.ctx.tasks.run(
+            fn,
+            *args,
+            on_done=on_done,
+            on_error=on_error,
+            on_progress=progress,
+            name=getattr(fn, "__name__", "task"),
+        )
+        self._handles.append(handle)
+        return handle
+
+    def _forget(self, handle: Any) -> None:
+        if handle in self._handles:
+            self._handles.remove(handle)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._handles)
+
+    def _show_notices(self) -> None:
+        if self.service is not None:
+            notices = self.service.take_notices()
+            if notices:
+                self.show_message(" ".join(notices), error=True)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.last_message = text
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet("color: #c0392b;" if error else "")
+
+    @Slot(object)
+    def _show_error(self, exc: BaseException) -> None:
+        self.show_message(describe_error(exc), error=True)
+
+    def _confirm(self, title: str, text: str, on_yes: Callable[[], None]) -> QMessageBox:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("profiles.confirm")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def clicked(button) -> None:
+            if button is box.button(QMessageBox.StandardButton.Yes):
+                on_yes()
+
+        box.buttonClicked.connect(clicked)
+        self.confirm_box = box
+        box.open()
+        return box
+
+    # -- loading --------------------------------------------------------------------------------
+    def _service_key(self) -> tuple:
+        comfy = self.ctx.settings.comfyui_dir
+        return (comfy, None) if comfy else (None, self.ctx.backends.active_url)
+
+    @Slot()
+    def reload(self) -> None:
+        key = self._service_key()
+        cached = self._services.get(key)
+        trash = self.ctx.paths.trash_dir / "profiles"
+
+        def load() -> tuple:
+            service = cached or open_profiles(key[0], trash, key[1])
+            return service, service.list_profiles(), service.list_unnamed()
+
+        def done(result: tuple) -> None:
+            service, rows, unnamed = result
+            self._services[key] = self.service = service
+            self._apply_rows(rows, unnamed)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ComfyFolderMissing):
+                self.service = None
+                self._apply_rows([], [])
+                self.status_label.setText(str(exc))
+                self.set_folder_button.show()
+            else:
+                self._show_error(exc)
+
+        self._run(load, done=done, failed=failed)
+
+    def _apply_rows(self, rows: list, unnamed: list) -> None:
+        self._restoring = True
+        try:
+            self.table_model.set_rows(rows)
+            self.unnamed_model.set_rows(unnamed)
+            self._select_id(self.images.pool_id or self.used_profile_id())
+        finally:
+            self._restoring = False
+        if self.service is not None:
+            self.set_folder_button.hide()
+            self.status_label.setText(f"{len(rows)} profiles in {self.service.describe()}")
+        self.adopt_button.setEnabled(bool(unnamed))
+        self.undo_button.setVisible(bool(self.service and self.service.can_undo))
+        self._update_runs_label()
+        if not self.current_profile_id() and self.images.pool_id not in {u.id for u in unnamed} | {
+            r.id for r in rows
+        }:
+            self.images.show_pool(None, None)
+        self.profiles_loaded.emit()
+
+    def _select_id(self, profile_id: str | None) -> None:
+        row = self.table_model.row_of(profile_id) if profile_id else -1
+        if row < 0:
+            return
+        index = self.proxy.mapFromSource(self.table_model.index(row, 0))
+        if index.isValid():
+            self.table.selectRow(index.row())
+            self.table.scrollTo(index)
+
+    # -- selection = "Use in runs" -------------------------------------------------------------
+    def used_profile_id(self) -> str | None:
+        value = self.ctx.settings.section(SECTION).get("selected_id")
+        return str(value) if value else None
+
+    def current_profile_id(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return str(rows[0].data(ProfileIdRole)) if rows else None
+
+    def current_profile_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return str(rows[0].data(Qt.ItemDataRole.DisplayRole)) if rows else None
+
+    @Slot()
+    def _on_profile_selection(self) -> None:
+        profile_id = self.current_profile_id()
+        if profile_id is None:
+            return
+        if profile_id != self.used_profile_id():
+            self.ctx.settings.section(SECTION)["selected_id"] = profile_id
+            self.ctx.save_settings()
+            self.profile_selected.emit(profile_id)
+        self.unnamed_view.clearSelection()
+        self._update_runs_label()
+        if profile_id != self.images.pool_id or not self._restoring:
+            self.images.show_pool(self.service, profile_id)
+
+    @Slot()
+    def _on_unnamed_selection(self) -> None:
+        rows = self.unnamed_view.selectionModel().selectedRows()
+        if rows:
+            self.table.clearSelection()
+            self.images.show_pool(self.service, str(rows[0].data(ProfileIdRole)))
+
+    @Slot()
+    def clear_selection(self) -> None:
+        self.table.clearSelection()
+        self.ctx.settings.section(SECTION).pop("selected_id", None)
+        self.ctx.save_settings()
+        self.profile_selected.emit("")
+        self._update_runs_label()
+
+    def _update_runs_label(self) -> None:
+        used = self.used_profile_id()
+        row = self.table_model.row_of(used) if used else -1
+        name = self.table_model.info(row).name if row >= 0 else None
+        self.runs_label.setText(
+            f"Runs use the profile “{name}”." if name else "Runs use no profile."
+        )
+
+    @Slot()
+    def _on_pool_changed(self) -> None:
+        self.reload()  # counts and sizes in the table
+
+    @Slot(str)
+    def _on_backend_changed(self, _url: str) -> None:
+        if not self.ctx.settings.comfyui_dir:
+            self.reload()
+
+    # -- profile operations (public: buttons, shortcuts and tests call these) -------------------
+    def _then_select(self, entry: Any, message: str) -> None:
+        self.show_message(message)
+        self.ctx.settings.section(SECTION)["selected_id"] = entry.id
+        self.ctx.save_settings()
+        self.images.forget()
+        self.reload()
+
+    @Slot()
+    def ask_create(self) -> None:
+        self._ask_text("New profile", "Name of the new profile:", "", self.create_profile)
+
+    def create_profile(self, name: str) -> None:
+        if self.service is not None:
+            self._run(
+                self.service.create,
+                name,
+                done=lambda e: self._then_select(e, f"Created “{e.name}”."),
+            )
+
+    @Slot()
+    def start_rename(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.table.setCurrentIndex(rows[0])
+            self.table.edit(rows[0])
+
+    @Slot(str, str)
+    def rename_profile(self, profile_id: str, new_name: str) -> None:
+        if self.service is not None:
+            self._run(
+                self.service.rename,
+                profile_id,
+                new_name,
+                done=lambda e: (self.show_message(f"Renamed to “{e.name}”."), self.reload()),
+            )
+
+    @Slot()
+    def duplicate_selected(self) -> None:
+        profile_id = self.current_profile_id()
+        if profile_id and self.service is not None:
+            self._run(
+                self.service.duplicate,
+                profile_id,
+                done=lambda e: self._then_select(e, f"Created the copy “{e.name}”."),
+            )
+
+    @Slot()
+    def confirm_delete(self) -> None:
+        profile_id, name = self.current_profile_id(), self.current_profile_name()
+        if profile_id and self.service is not None:
+            self._confirm(
+                "Delete profile",
+                f"Delete the profile “{name}” and its images?\n"
+                "You can undo this until ComfyDesk quits.",
+                lambda: self.delete_profile(profile_id),
+            )
+
+    def delete_profile(self, profile_id: str) -> None:
+        def done(deleted: Any) -> None:
+            if self.used_profile_id() == profile_id:
+                self.ctx.settings.section(SECTION).pop("selected_id", None)
+                self.ctx.save_settings()
+            self.images.forget()
+            self.show_message(f"Deleted “{deleted.entry.name}”.")
+            self.reload()
+
+        self._run(self.service.delete, profile_id, done=done)
+
+    @Slot()
+    def undo_delete(self) -> None:
+        if self.service is not None and self.service.can_undo:
+            self._run(
+                self.service.undo_delete,
+                done=lambda e: self._then_select(e, f"Restored “{e.name}”."),
+            )
+
+    @Slot()
+    def ask_adopt(self) -> None:
+        rows = self.unnamed_view.selectionModel().selectedRows()
+        if not rows:
+            self.show_message("Select an unnamed pool to adopt.", error=True)
+            return
+        pool_id = str(rows[0].data(ProfileIdRole))
+        self._ask_text(
+            "Adopt pool",
+            f"Profile name for pool {pool_id}:",
+            "",
+            lambda name: self.adopt_pool(pool_id, name),
+        )
+
+    def adopt_pool(self, pool_id: str, name: str) -> None:
+        if self.service is not None:
+            self._run(
+                self.service.adopt,
+                pool_id,
+                name,
+                done=lambda e: self._then_select(e, f"Adopted the pool as “{e.name}”."),
+            )
+
+    def _ask_text(self, title: str, label: str, text: str, then: Callable[[str], None]) -> None:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setTextValue(text)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.textValueSelected.connect(then)
+        dialog.open()
+
+    # -- zips -----------------------------------------------------------------------------------
+    @Slot()
+    def ask_export(self) -> None:
+        profile_id, name = self.current_profile_id(), self.current_profile_name()
+        if not profile_id:
+            return
+        dialog = QFileDialog(
+            self, "Export profile", str(Path.home() / f"{name}.zip"), "Profile zip (*.zip)"
+        )
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("zip")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self.export_profile(profile_id, Path(path)))
+        dialog.open()
+
+    def export_profile(self, profile_id: str, dest: Path) -> None:
+        if self.service is None:
+            return
+        dialog = self._progress("Exporting profile…")
+        handle = self._run(
+            self.service.export,
+            profile_id,
+            dest,
+            done=lambda path: (dialog.close(), self.show_message(f"Exported to {path}.")),
+            failed=lambda exc: (dialog.close(), self._show_error(exc)),
+            progress=lambda d, t: self._set_progress(dialog, d, t),
+        )
+        dialog.canceled.connect(handle.cancel)
+
+    @Slot()
+    def ask_import(self) -> None:
+        dialog = QFileDialog(self, "Import profile zip", str(Path.home()), "Profile zip (*.zip)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.filesSelected.connect(lambda paths: self.import_zip_files([Path(p) for p in paths]))
+        dialog.open()
+
+    def import_zip_files(self, paths: list[Path]) -> None:
+        """Import zips as new profiles (the main window calls this for dropped .zip files)."""
+        if self.service is None:
+            self.show_message("Cannot import: " + self.status_label.text(), error=True)
+            return
+        service = self.service
+
+        def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> tuple:
+            entries, failures = [], []
+            for number, path in enumerate(paths):
+
+                def step(done: int, total: int, _n: int = number) -> None:
+                    progress(_n * 1000 + (1000 * done // max(total, 1)), 1000 * len(paths))
+
+                try:
+                    entries.append(service.import_zip(path, progress=step, cancelled=cancelled))
+                except ProfileError as exc:
+                    failures.append(f"{path.name}: {exc}")
+            return entries, failures
+
+        dialog = self._progress(f"Importing {len(paths)} profile zip(s)…")
+
+        def done(result: tuple) -> None:
+            dialog.close()
+            entries, failures = result
+            if entries:
+                self._then_select(
+                    entries[-1], "Imported " + ", ".join(f"“{e.name}”" for e in entries) + "."
+                )
+            if failures:
+                self.show_message(" ".join(failures), error=True)
+
+        handle = self._run(
+            work,
+            done=done,
+            failed=lambda exc: (dialog.close(), self._show_error(exc)),
+            progress=lambda d, t: self._set_progress(dialog, d, t),
+        )
+        dialog.canceled.connect(handle.cancel)
+
+    def _progress(self, text: str) -> QProgressDialog:
+        dialog = QProgressDialog(text, "Cancel", 0, 1000, self)
+        dialog.setObjectName("profiles.progress")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)  # small zips finish before it would show
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        self.progress_dialog = dialog
+        return dialog
+
+    @staticmethod
+    def _set_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+        dialog.setValue(int(1000 * done / total) if total else 0)
+
+    # -- settings and shutdown --------------------------------------------------------------------
+    @Slot()
+    def ask_comfyui_folder(self) -> None:
+        dialog = QFileDialog(self, "ComfyUI folder", str(Path.home()))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self.use_comfyui_folder(Path(path)))
+        dialog.open()
+
+    def use_comfyui_folder(self, folder: Path) -> None:
+        """Save ``folder`` as the ComfyUI folder and load its profiles."""
+        self.ctx.settings.comfyui_dir = str(folder)
+        self.ctx.save_settings()
+        self.reload()
 
     def shutdown(self) -> None:
-        """Nothing runs in the background yet."""
+        """Cancel running work and empty the trash (Undo ends when the app quits)."""
+        for handle in list(self._handles):
+            handle.cancel()
+        self.images.shutdown()
+        self.ctx.tasks.shutdown()
+        for service in self._services.values():
+            try:
+                service.purge_trash()
+            except OSError as exc:  # a leftover in the data folder is harmless, but say so
+                log.warning("could not empty the profiles trash: %s", exc)
+
+    def selected_index(self) -> QModelIndex:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0] if rows else QModelIndex()
