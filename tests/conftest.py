@@ -41,3 +41,5 @@ def pytest_collection_modifyitems(items):
         names = getattr(item, "fixturenames", ())
         if "qtbot" in names or "qapp" in names:
             item.add_marker(pytest.mark.gui)
+
+from tests.fake_comfy.fixtures import _fake_comfy_session, fake_comfy, fake_comfy_factory  # noqa: E402, F401, E501
