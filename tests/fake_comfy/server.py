@@ -27,6 +27,7 @@ ROUTE_MODULES = [
     "tests.fake_comfy.ws",
     "tests.fake_comfy.routes_core",
     "tests.fake_comfy.routes_queue",
+    "tests.fake_comfy.grid_pool",
 ]
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
