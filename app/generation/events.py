@@ -70,7 +70,7 @@ class EventHandlerMixin:
                event: object) -> ProgressUpdate | None:
         if isinstance(event, ev.ExecutionStart):
             progress.on_start(event.received)
-            self._later(self._mark_started, progress.request_id)
+            self._later(self._mark_started, progress)
         elif isinstance(event, ev.ExecutionCached):
             progress.on_cached(list(event.nodes))
         elif isinstance(event, ev.Executing):
@@ -98,19 +98,19 @@ class EventHandlerMixin:
         if progress is not None:
             self._notify(PreviewUpdate(progress.request_id, bytes(event.image), event.format))
 
-    def _mark_started(self: GenerationService, request_id: str) -> None:
-        record = self.store.get(request_id)
-        if record.status == "pending":
-            self._changed(self.store.update(request_id, status="processing",
+    def _mark_started(self: GenerationService, progress: PromptProgress) -> None:
+        record = self._current(progress)
+        if record is not None and record.status == "pending":
+            self._changed(self.store.update(record.id, status="processing",
                                             started_at=utcnow()))
 
     def _finish(self: GenerationService, progress: PromptProgress, outcome: str,
                 outputs: dict[str, Any], error: str | None) -> None:
         """Final state of a prompt: fetch outputs on success, else record why it stopped."""
         request_id = progress.request_id
-        record = self.store.find(request_id)
+        record = self._current(progress)
         if record is None:
-            return  # deleted meanwhile
+            return
         started = record.started_at or utcnow()
         if outcome == "interrupted":
             why = None if progress.cancel_requested else "Interrupted outside ComfyDesk"
@@ -139,6 +139,13 @@ class EventHandlerMixin:
         """The event stream to ``url`` dropped: fail its requests if the server is really gone."""
         self._later(self._check_backend, url, reason)
 
+    def _current(self: GenerationService, progress: PromptProgress) -> Any:
+        """The request's record while ``progress`` is still its latest attempt, else None."""
+        record = self.store.find(progress.request_id)
+        if record is None or record.comfyui_prompt_id != progress.prompt_id:
+            return None  # deleted meanwhile, or retried since (an older attempt ended)
+        return record
+
     def _check_backend(self: GenerationService, url: str, reason: str) -> None:
         try:
             self._client_for(url).get_queue()
@@ -150,7 +157,7 @@ class EventHandlerMixin:
         with self._lock:
             lost = [p for p in self._tracked.values() if p.backend == url]
         for progress in lost:
-            record = self.store.find(progress.request_id)
+            record = self._current(progress)
             if record is not None and record.status in ("pending", "processing"):
                 self._fail(record.id, why)
 

@@ -153,6 +153,9 @@ class GenerationService(EventHandlerMixin):
             raise InvalidState(f"Request {request_id} is still {record.status}.")
         if record.status == "completed":
             raise InvalidState("A completed request is not retried; use Regenerate.")
+        with self._lock:  # an older attempt's events must not touch the new one
+            for prompt_id in [p for p, t in self._tracked.items() if t.request_id == request_id]:
+                del self._tracked[prompt_id]
         record = self.store.update(request_id, status="pending", error=None,
                                    comfyui_prompt_id=None, started_at=None, finished_at=None)
         self._changed(record)
