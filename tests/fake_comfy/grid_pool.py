@@ -11,6 +11,8 @@ Written independently of ``app.profiles`` so tests compare two implementations o
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import re
 import shutil
@@ -94,11 +96,12 @@ def register(app: web.Application, state: Any) -> None:
         return wrapped
 
     async def read_multipart(request: web.Request) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        reader = await request.multipart()
-        async for part in reader:
-            fields[part.name] = await part.read(decode=False)
-        return fields
+        # The server's request log has already read the body, so parse the cached bytes.
+        body = await request.read()
+        head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        return {part.get_param("name", header="content-disposition"):
+                part.get_payload(decode=True) for part in message.iter_parts()}
 
     async def pool_list(request, base):
         return web.json_response(_manifest(base, request.query.get("pool_id", "default")))
