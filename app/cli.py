@@ -28,6 +28,8 @@ def register_feature_commands(subparsers: argparse._SubParsersAction) -> None:
     # feature commands (one import and one call per feature)
     from app.profiles import commands as profiles_commands
     profiles_commands.register(subparsers)
+    from app.generation import commands as generation_commands
+    generation_commands.register(subparsers)
     pass
 
 

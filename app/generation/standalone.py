@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.comfy.client import ComfyClient
+from app.comfy.errors import ComfyError
 from app.config import Paths
 from app.db.database import Database
 from app.generation.service import GenerationService
@@ -37,11 +38,16 @@ class StandaloneGeneration:
         return self._clients[url]
 
     def connect(self, timeout: float = 5.0) -> dict[str, bool]:
-        """Start a stream per backend; returns which ones connected within ``timeout``."""
+        """Start a stream per reachable backend; returns which ones connected in ``timeout``."""
         from app.comfy.stream import EventStream  # websocket-client only when streaming
 
         connected = {}
         for url in self._urls:
+            try:
+                self.client(url).system_stats()
+            except ComfyError:
+                connected[url] = False  # submitting will say why; no point waiting here
+                continue
             if url not in self._streams:
                 stream = EventStream(url, self.client_id,
                                      on_event=lambda event, url=url: self.service.handle_event(
