@@ -34,6 +34,7 @@ from app.profiler.store import ProfilerStore
 from app.ui.context import AppContext
 from app.ui.widgets.profiler_panels import GroupsPanel, HistoryPanel
 from app.ui.widgets.profiler_steps import StepsPanel
+from app.ui.widgets.profiler_tasks import GuardedTasks
 
 log = logging.getLogger(__name__)
 SETTINGS_PREFIX = "profiler/"
@@ -57,6 +58,7 @@ class ProfilerDock(QDockWidget):
         self.setObjectName("dock.profiler")
         self._ctx = ctx
         self._store = ProfilerStore(ctx.database)
+        self._tasks = GuardedTasks(ctx.tasks, self)
         self._run: ProfileRun | None = None
         self._pending_prompt: dict | None = None
         self._record: RunRecord | None = None
@@ -113,9 +115,9 @@ class ProfilerDock(QDockWidget):
         self.steps.step_model.comment_edited.connect(self._save_step_comment)
         self.steps.run_comment_edited.connect(self._save_run_comment)
         self.steps.node_selected.connect(self._node_selected)
-        self.groups = GroupsPanel(self._store, self._ctx.tasks, self.steps.selected_node_ids,
+        self.groups = GroupsPanel(self._store, self._tasks, self.steps.selected_node_ids,
                                   self._show_error, self)
-        self.history = HistoryPanel(self._store, self._ctx.tasks, self._show_error, self)
+        self.history = HistoryPanel(self._store, self._tasks, self._show_error, self)
         self.history.open_requested.connect(self.open_run)
         self.charts_page = QWidget()
         QVBoxLayout(self.charts_page).setContentsMargins(0, 0, 0, 0)
@@ -179,7 +181,7 @@ class ProfilerDock(QDockWidget):
                     self.source_combo.addItem(source.label, source)
             self.status_label.setText(f"{len(paths)} workflow(s) saved in ComfyUI.")
 
-        self._ctx.tasks.run(list_userdata_workflows, client, on_done=done,
+        self._tasks.run(list_userdata_workflows, client, on_done=done,
                             on_error=self._show_error, name="profiler userdata list")
 
     def _load_prompt(self, source: WorkflowSource) -> dict:
@@ -198,7 +200,7 @@ class ProfilerDock(QDockWidget):
                 self.snapshot_label.setText(
                     f"Reference snapshot: {len(nodes)} nodes, hash {digest[:12]}.")
 
-        self._ctx.tasks.run(self._store.load_snapshot, source.key, on_done=done,
+        self._tasks.run(self._store.load_snapshot, source.key, on_done=done,
                             on_error=self._show_error, name="profiler snapshot state")
 
     @Slot()
@@ -217,7 +219,7 @@ class ProfilerDock(QDockWidget):
             self.status_label.setText("Nodes updated.")
             self.snapshot_saved.emit(digest)
 
-        self._ctx.tasks.run(work, on_done=done, on_error=self._show_error,
+        self._tasks.run(work, on_done=done, on_error=self._show_error,
                             name="profiler update nodes")
 
     @Slot()
@@ -238,7 +240,7 @@ class ProfilerDock(QDockWidget):
                 return prompt, SnapshotDiff()
             return prompt, diff_snapshots(stored[0], current)
 
-        self._ctx.tasks.run(work, on_done=self._checked, on_error=self._show_error,
+        self._tasks.run(work, on_done=self._checked, on_error=self._show_error,
                             name="profiler check")
 
     def _checked(self, result: tuple[dict, SnapshotDiff | None]) -> None:
@@ -279,7 +281,7 @@ class ProfilerDock(QDockWidget):
         self.run_button.setEnabled(False)
         self.interrupt_button.setEnabled(True)
         self.status_label.setText("Running" + (" (forced)…" if forced else "…"))
-        self._ctx.tasks.run(self._run.run, on_done=self._run_done, on_error=self._run_error,
+        self._tasks.run(self._run.run, on_done=self._run_done, on_error=self._run_error,
                             name="profiler run")
 
     @Slot()
@@ -333,7 +335,7 @@ class ProfilerDock(QDockWidget):
     # -- showing a run ----------------------------------------------------------------------
     @Slot(int)
     def open_run(self, run_id: int) -> None:
-        self._ctx.tasks.run(self._store.get_run, run_id, on_done=self._show_record,
+        self._tasks.run(self._store.get_run, run_id, on_done=self._show_record,
                             on_error=self._show_error, name="profiler open run")
 
     def _show_record(self, record: RunRecord) -> None:
@@ -346,7 +348,7 @@ class ProfilerDock(QDockWidget):
     def _load_chart_series(self, record: RunRecord) -> None:
         charts = self.charts
         charts.set_steps(record.steps)
-        self._ctx.tasks.run(self._store.samples, record.id, on_done=charts.set_series,
+        self._tasks.run(self._store.samples, record.id, on_done=charts.set_series,
                             on_error=self._show_error, name="profiler samples")
 
     @Slot(int)
@@ -383,12 +385,12 @@ class ProfilerDock(QDockWidget):
         run_id = run_id or self.steps.run_id
         if run_id is None or (self._run is not None and run_id == self._run.run_id):
             return  # saved when the run is stored (its steps are written at the end)
-        self._ctx.tasks.run(self._store.set_step_comment, run_id, node_id, text,
+        self._tasks.run(self._store.set_step_comment, run_id, node_id, text,
                             on_error=self._show_error, name="profiler step comment")
 
     @Slot(int, str)
     def _save_run_comment(self, run_id: int, text: str) -> None:
-        self._ctx.tasks.run(self._store.set_run_comment, run_id, text,
+        self._tasks.run(self._store.set_run_comment, run_id, text,
                             on_done=lambda _r: self.history.refresh(),
                             on_error=self._show_error, name="profiler run comment")
 
@@ -413,6 +415,7 @@ class ProfilerDock(QDockWidget):
 
     def shutdown(self) -> None:
         """Stop following a running profile (stored as failed with the reason) and save layout."""
+        self._tasks.closed = True
         if self._run is not None:
             self._run.cancel()
         if self.charts is not None:

@@ -28,7 +28,7 @@ from app.profiler.engine import Step
 from app.profiler.export import export_run
 from app.profiler.store import ProfilerStore
 from app.ui.models.profiler import ComparisonModel, GroupModel, RunIdRole, RunListModel
-from app.ui.workers import TaskRunner
+from app.ui.widgets.profiler_tasks import GuardedTasks
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1")
 
@@ -47,7 +47,7 @@ def _table(model, selection=QAbstractItemView.SelectionMode.ExtendedSelection) -
 class GroupsPanel(QWidget):
     """Create, rename (in place), colour and delete groups; assign the table's selected nodes."""
 
-    def __init__(self, store: ProfilerStore, tasks: TaskRunner,
+    def __init__(self, store: ProfilerStore, tasks: GuardedTasks,
                  selected_nodes: Callable[[], list[str]],
                  on_error: Callable[[BaseException], None], parent: QWidget | None = None):
         super().__init__(parent)
@@ -141,7 +141,7 @@ class HistoryPanel(QWidget):
     open_requested = Signal(int)
     compared = Signal(object)  # Comparison
 
-    def __init__(self, store: ProfilerStore, tasks: TaskRunner,
+    def __init__(self, store: ProfilerStore, tasks: GuardedTasks,
                  on_error: Callable[[BaseException], None], parent: QWidget | None = None):
         super().__init__(parent)
         self._store, self._tasks, self._on_error = store, tasks, on_error

@@ -1,0 +1,167 @@
+"""The Profiler dock driven like a person would, against the fake ComfyUI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
+
+from app.config import Backend, Settings, SettingsStore, resolve_paths
+from app.profiler.sources import WorkflowSource
+from app.ui.models.profiler import RUNNING_BRUSH
+
+pytestmark = pytest.mark.integration
+REF = Path(__file__).resolve().parents[1] / "data" / "comfyui-reference"
+RUN_TIMEOUT = 20_000
+
+
+@pytest.fixture
+def ctx(fake_comfy):
+    from app.ui.context import build_context
+
+    paths = resolve_paths().ensure()
+    SettingsStore(paths.settings_file).save(
+        Settings(backends=[Backend(fake_comfy.url)], active_backend=fake_comfy.url))
+    context = build_context(paths, start_backends=False, poll=False)
+    yield context
+    context.shutdown()
+
+
+@pytest.fixture
+def dock(ctx, qtbot):
+    from app.ui.docks.profiler import ProfilerDock
+
+    widget = ProfilerDock(ctx)
+    qtbot.addWidget(widget)
+    widget.show()
+    yield widget
+    widget.shutdown()
+    ctx.tasks.shutdown()
+
+
+def write_workflow(path: Path, extra_node: bool = False) -> Path:
+    prompt = json.loads((REF / "prompt_api.json").read_text())["prompt"]
+    if extra_node:
+        prompt["20"] = {"class_type": "PreviewImage", "inputs": {"images": ["8", 0]},
+                        "_meta": {"title": "Preview"}}
+    path.write_text(json.dumps(prompt), encoding="utf-8")
+    return path
+
+
+def click(qtbot, button):
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_update_run_mismatch_force_and_compare(dock, fake_comfy, qtbot, tmp_path):
+    fake_comfy.scenario.node_durations = {"8": 0.4}
+    workflow = write_workflow(tmp_path / "flow.json")
+    dock.set_source(WorkflowSource("file", str(workflow)))
+    with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
+        click(qtbot, dock.update_button)
+    assert "8 nodes" in dock.snapshot_label.text()
+
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as first:
+        click(qtbot, dock.run_button)
+        # live: the running node is highlighted while it runs
+        model = dock.steps.step_model
+        qtbot.waitUntil(lambda: model.row_of("8") >= 0 and model.data(
+            model.index(model.row_of("8"), 0), Qt.ItemDataRole.BackgroundRole) == RUNNING_BRUSH,
+            timeout=RUN_TIMEOUT)
+    record_a = first.args[0]
+    assert record_a.summary.status == "completed" and not record_a.summary.forced
+    assert dock.steps.step_model.rowCount() == 8
+    assert "completed" in dock.status_label.text()
+
+    charts = dock.build_charts()
+    assert len(charts.series_names()) == 4  # VRAM, RAM, GPU load, CPU
+    qtbot.waitUntil(lambda: charts.buffer.n > 0, timeout=5000)
+    charts.redraw_now()
+    assert len(charts.curves["ram"].xData) == charts.buffer.n
+    assert set(charts._regions) == {s.node_id for s in record_a.steps if s.t_end is not None}
+    charts.node_hovered.emit("8")  # hovering the chart selects the node in the table
+    assert dock.steps.selected_node_ids() == ["8"]
+    dock.steps.select_node("3")  # and selecting in the table highlights it in the chart
+    assert charts._selected == "3"
+
+    write_workflow(workflow, extra_node=True)
+    with qtbot.waitSignal(dock.mismatch_shown, timeout=5000):
+        click(qtbot, dock.run_button)
+    assert dock.warning.isVisible()
+    assert "added: 20 PreviewImage 'Preview'" in dock.warning_label.text()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as second:
+        click(qtbot, dock.force_button)
+    record_b = second.args[0]
+    assert record_b.summary.forced and not dock.warning.isVisible()
+
+    dock.tabs.setCurrentWidget(dock.history)
+    qtbot.waitUntil(lambda: dock.history.runs_model.rowCount() == 2, timeout=5000)
+    dock.history.select_runs([record_a.id, record_b.id])
+    with qtbot.waitSignal(dock.history.compared, timeout=5000) as compared:
+        dock.history.compare_selected()
+    comparison = compared.args[0]
+    assert [s.node_id for s in comparison.only_b] == ["20"]
+    assert dock.history.comparison_model.rowCount() == len(comparison.rows) + 1
+    assert "against" in dock.history.comparison_label.text()
+
+
+def test_groups_comments_export_and_column_layout(dock, ctx, fake_comfy, qtbot, tmp_path):
+    dock.set_source(WorkflowSource("file", str(write_workflow(tmp_path / "flow.json"))))
+    with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
+        dock.update_nodes()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as done:
+        dock.run_profile()
+    run_id = done.args[0].id
+
+    groups = dock.groups
+    groups.create_group("Decode")
+    qtbot.waitUntil(lambda: groups.model.rowCount() == 1, timeout=5000)
+    groups.view.selectionModel().select(
+        groups.model.index(0, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    dock.steps.select_node("8")
+    groups.add_selected_nodes()
+    qtbot.waitUntil(lambda: groups.model.index(0, 1).data() == "1", timeout=5000)
+    assert groups.model.index(0, 4).data() == "8"
+
+    model = dock.steps.step_model
+    model.setData(model.index(model.row_of("8"), model.columnCount() - 1), "decoder is slow")
+    dock.steps.comment_edit.setText("baseline")
+    dock.steps.comment_edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: dock._store.get_run(run_id).summary.global_comment == "baseline",
+                    timeout=5000)
+
+    def comment_of_8() -> str:
+        return next(s.step_comment for s in dock._store.get_run(run_id).steps
+                    if s.node_id == "8")
+
+    qtbot.waitUntil(lambda: comment_of_8() == "decoder is slow", timeout=5000)
+
+    exported = []
+    dock.history.export(run_id, tmp_path / "run.csv", on_done=exported.append)
+    qtbot.waitUntil(lambda: bool(exported), timeout=5000)
+    assert "decoder is slow" in (tmp_path / "run.csv").read_text(encoding="utf-8")
+
+    dock.steps.set_column_visible(4, False)
+    dock.save_layout()
+    from app.ui.docks.profiler import ProfilerDock
+
+    again = ProfilerDock(ctx)
+    qtbot.addWidget(again)
+    assert again.steps.view.horizontalHeader().isSectionHidden(4)
+    assert QSettings().value("profiler/steps_header") is not None
+    again.shutdown()
+
+
+def test_models_pass_the_model_tester(dock, qtmodeltester, qtbot, tmp_path):
+    dock.set_source(WorkflowSource("file", str(write_workflow(tmp_path / "flow.json"))))
+    with qtbot.waitSignal(dock.mismatch_shown, timeout=5000):
+        dock.run_profile()  # no snapshot yet: the warning offers Update nodes / Force run
+    assert "no reference snapshot" in dock.warning_label.text().lower()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT):
+        dock.force_run()
+    qtbot.waitUntil(lambda: dock.history.runs_model.rowCount() == 1, timeout=5000)
+    for model in (dock.steps.step_model, dock.history.runs_model,
+                  dock.history.comparison_model, dock.groups.model):
+        qtmodeltester.check(model)
