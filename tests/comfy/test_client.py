@@ -152,5 +152,5 @@ def test_unreachable_server(fake_comfy):
 def test_slow_server_times_out_as_unreachable(fake_comfy):
     fake_comfy.scenario.http_delay = 1.0
     client = ComfyClient(fake_comfy.url, timeout=0.2)
-    with pytest.raises(ComfyUnreachable, match="no answer within 0.2 s"):
+    with pytest.raises(ComfyUnreachable, match=r"no answer within 0\.2 s"):
         client.get_queue()
