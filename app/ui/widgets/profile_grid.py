@@ -100,6 +100,8 @@ class ProfileImageGrid(QListView):
             | QAbstractItemView.EditTrigger.DoubleClicked
         )
         self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)  # drops arrive through the viewport
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setDropIndicatorShown(False)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -1,0 +1,172 @@
+"""The Profiles dock in the real main window, driven as a person would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+
+from app.ui.models.profiles import PoolImagesModel, ProfilesTableModel, UnnamedPoolsModel
+from tests.profiles.helpers import png_bytes, tree_bytes, write_pack_pool, write_pack_zip
+from tests.ui.conftest import make_window  # noqa: F401  (the lead's real-window fixture)
+
+
+@pytest.fixture
+def comfy(tmp_path):
+    folder = tmp_path / "ComfyUI"
+    (folder / "input").mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def dock_window(make_window, comfy, qtbot):  # noqa: F811
+    window, ctx = make_window()
+    dock = window.profiles_dock
+    dock.show()
+    dock.raise_()
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.use_comfyui_folder(comfy)
+    return window, ctx, dock
+
+
+def drop_files(target, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    point = target.rect().center()
+    enter = QDragEnterEvent(
+        QPointF(point),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(point),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(target, drop)
+
+
+def names(dock) -> list[str]:
+    model = dock.table_model
+    return sorted(model.info(r).name for r in range(model.rowCount()))
+
+
+def thumbnails_shown(dock) -> bool:
+    model = dock.images.model
+    return model.rowCount() > 0 and all(
+        model.data(model.index(r), Qt.ItemDataRole.DecorationRole) is not None
+        for r in range(model.rowCount())
+    )
+
+
+def focus(qtbot, window, widget) -> None:
+    window.activateWindow()
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus)
+
+
+def test_drop_zip_rename_duplicate_delete_and_undo(dock_window, comfy, tmp_path, qtbot):
+    window, ctx, dock = dock_window
+    source = write_pack_pool(tmp_path / "other", "p", count=3, masks=(1,))
+    zip_path = write_pack_zip(source, "travel", tmp_path / "travel.zip")
+
+    drop_files(window, [zip_path])  # a real zip file dropped on the main window
+    qtbot.waitUntil(lambda: names(dock) == ["travel"], timeout=5000)
+    qtbot.waitUntil(lambda: thumbnails_shown(dock), timeout=5000)
+    assert dock.images.model.rowCount() == 3
+    assert ctx.selected_profile_id() == dock.current_profile_id()  # used in runs
+    assert "travel" in dock.runs_label.text()
+    profile_id = dock.current_profile_id()
+    base = comfy / "input" / "grid_pool"
+    assert tree_bytes(base / profile_id) == tree_bytes(source)
+
+    focus(qtbot, window, dock.table)
+    qtbot.keyClick(dock.table, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: dock.table.viewport().findChild(QLineEdit) is not None)
+    editor = dock.table.viewport().findChild(QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "holiday")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: names(dock) == ["holiday"], timeout=5000)
+
+    focus(qtbot, window, dock.table)
+    qtbot.keyClick(dock.table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: names(dock) == ["holiday", "holiday (2)"], timeout=5000)
+    copy_id = dock.current_profile_id()
+    assert tree_bytes(base / copy_id) == tree_bytes(source)
+
+    dock._select_id(profile_id)
+    focus(qtbot, window, dock.table)
+    qtbot.keyClick(dock.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: dock.confirm_box is not None and dock.confirm_box.isVisible())
+    dock.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: names(dock) == ["holiday (2)"], timeout=5000)
+    assert not (base / profile_id).exists()
+    qtbot.waitUntil(dock.undo_button.isVisible)
+    qtbot.mouseClick(dock.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: names(dock) == ["holiday", "holiday (2)"], timeout=5000)
+    assert tree_bytes(base / profile_id) == tree_bytes(source)
+
+
+def test_images_drop_label_and_remove(dock_window, tmp_path, qtbot):
+    window, _ctx, dock = dock_window
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.create_profile("faces")
+    qtbot.waitUntil(lambda: dock.current_profile_id() is not None and dock.images.isEnabled())
+    files = []
+    for i in range(2):
+        files.append(tmp_path / f"pic{i}.png")
+        files[-1].write_bytes(png_bytes((i * 90, 10, 10)))
+    qtbot.waitUntil(lambda: dock.images.grid.isEnabled())
+    drop_files(dock.images.grid.viewport(), files)
+    qtbot.waitUntil(
+        lambda: dock.images.model.rowCount() == 2 and thumbnails_shown(dock), timeout=5000
+    )
+    model = dock.images.model
+    assert model.setData(model.index(1), "left profile")
+    profile_id = dock.current_profile_id()
+    qtbot.waitUntil(
+        lambda: dock.service.pool(profile_id).slots[1].label == "left profile", timeout=5000
+    )
+    dock.images.grid.selectionModel().select(
+        model.index(0), dock.images.grid.selectionModel().SelectionFlag.Select
+    )
+    focus(qtbot, window, dock.images.grid)
+    qtbot.keyClick(dock.images.grid, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: dock.confirm_box is not None and dock.confirm_box.isVisible())
+    dock.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    assert model.data(model.index(0), Qt.ItemDataRole.EditRole) == "left profile"
+
+
+def test_without_a_folder_or_the_pack_the_dock_says_what_it_needs(make_window, qtbot):  # noqa: F811
+    window, _ctx = make_window()
+    dock = window.profiles_dock
+    qtbot.waitUntil(lambda: "ComfyUI folder" in dock.status_label.text(), timeout=5000)
+    assert not dock.set_folder_button.isHidden()
+
+
+def test_models_pass_the_model_tester(dock_window, qtmodeltester, tmp_path, comfy, qtbot):
+    _window, _ctx, dock = dock_window
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "unnamed-1", count=2, masks=(0,))
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.create_profile("one")
+    assert dock.unnamed_model.rowCount() == 1
+    for model in (dock.table_model, dock.unnamed_model):
+        qtmodeltester.check(model)
+    dock.unnamed_view.selectRow(0)
+    qtbot.waitUntil(lambda: thumbnails_shown(dock), timeout=5000)
+    qtmodeltester.check(dock.images.model)
+    assert isinstance(dock.images.model, PoolImagesModel)
+    assert isinstance(dock.table_model, ProfilesTableModel)
+    assert isinstance(dock.unnamed_model, UnnamedPoolsModel)
