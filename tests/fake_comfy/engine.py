@@ -308,7 +308,7 @@ async def _run_one(state: ServerState, index: int, item: list[Any]) -> None:
         return
     state.running.pop(index, None)
     state.running_prompt_id = state.last_node_id = None
-    state.history[item[1]] = run.history_entry(item)
+    state.record_history(item[1], run.history_entry(item))
     await state.queue_updated()
     if run.client_id is not None:
         await state.send("executing", {"node": None, "prompt_id": item[1]}, run.client_id)

@@ -35,7 +35,7 @@ async def system_stats(request: web.Request) -> web.Response:
 async def object_info(request: web.Request) -> web.Response:
     state = _state(request)
     body = state.catalog.object_info_bytes(state.scenario.models, state.input_images())
-    return web.Response(body=body, content_type="application/json")
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
 async def object_info_one(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ import json
 import shutil
 import tempfile
 import threading
+import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ ROUTE_MODULES = [
     "tests.fake_comfy.ws",
     "tests.fake_comfy.routes_core",
     "tests.fake_comfy.routes_queue",
+    "tests.fake_comfy.routes_userdata",
+    "tests.fake_comfy.routes_manager",
     "tests.fake_comfy.grid_pool",
 ]
 
@@ -160,6 +163,17 @@ class FakeComfy:
         """Block until nothing is queued or running; False on timeout."""
         return self.state.idle.wait(timeout)
 
+    def wait_history(self, prompt_id: str, timeout: float = 10.0) -> dict[str, Any] | None:
+        """Block until ``prompt_id`` has a history entry; the entry, or None on timeout."""
+        deadline = time.monotonic() + timeout
+        with self.state.history_changed:
+            while prompt_id not in self.state.history:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self.state.history_changed.wait(remaining)
+        return self.history.get(prompt_id)
+
     def close(self) -> None:
         """Stop for good and free the thread (and the temporary folder if it made one)."""
         if not self._thread.is_alive():
@@ -184,6 +198,7 @@ class FakeComfy:
         app = web.Application(middlewares=[self._record, self._origin_check, self._delay],
                               client_max_size=200 * 1024 * 1024)
         app[STATE] = self.state
+        self.state.on_reboot = lambda: asyncio.ensure_future(self._reboot())
         for name in ROUTE_MODULES:
             importlib.import_module(name).register(app, self.state)
         _add_api_aliases(app)
@@ -233,7 +248,16 @@ class FakeComfy:
     async def _reset_rest(self) -> None:
         self.state.logs.clear()
         self.state.manager_installs.clear()
+        queue, self.state.manager_queue = self.state.manager_queue, None
+        if queue is not None and queue.worker is not None:
+            queue.worker.cancel()
         self.state.reset_files()
+
+    async def _reboot(self) -> None:
+        """POST /manager/reboot: ComfyUI restarts (history gone, files kept)."""
+        await self._stop()
+        await self._abort_work(clear_history=True)
+        await self._start()
 
     async def _teardown(self) -> None:
         await self._stop()
@@ -246,7 +270,8 @@ class FakeComfy:
     @web.middleware
     async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = b""
-        if request.can_read_body and not request.path.endswith("/ws"):
+        # multipart bodies are left for the handler (aiohttp streams them, no cache)
+        if request.can_read_body and not request.content_type.startswith("multipart/"):
             body = await request.read()
         parsed: object | None = None
         if body and request.content_type == "application/json":

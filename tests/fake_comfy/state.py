@@ -64,7 +64,10 @@ class ServerState:
         self.preview_prefixes: dict[str, str] = {}
         self.logs: list[dict[str, str]] = []
         self.manager_installs: list[dict[str, Any]] = []
+        self.manager_queue: Any = None  # routes_manager.ManagerQueue, made on first use
+        self.on_reboot: Any = None  # set by the server: POST /manager/reboot restarts it
         self.idle = threading.Event()
+        self.history_changed = threading.Condition()
         self.idle.set()
         self.work: asyncio.Event | None = None
         self.wake: asyncio.Event | None = None
@@ -158,6 +161,11 @@ class ServerState:
         self.pending = []
         await self.queue_updated()
         self.maybe_idle()
+
+    def record_history(self, prompt_id: str, entry: dict[str, Any]) -> None:
+        self.history[prompt_id] = entry
+        with self.history_changed:
+            self.history_changed.notify_all()
 
     def maybe_idle(self) -> None:
         if not self.pending and not self.running:

@@ -136,7 +136,7 @@ def test_queue_listing_delete_and_interrupt_by_id(fake_comfy):
         ids.append(_post(fake_comfy, body).json()["prompt_id"])
     queue = requests.get(fake_comfy.url + "/queue", timeout=5).json()
     assert [item[1] for item in queue["queue_running"]] == ids[:1]
-    assert sorted(item[1] for item in queue["queue_pending"]) == ids[1:]
+    assert [item[1] for item in sorted(queue["queue_pending"])] == ids[1:]
     assert requests.get(fake_comfy.url + "/prompt", timeout=5).json() == {
         "exec_info": {"queue_remaining": 3}}
     response = requests.post(fake_comfy.url + "/queue", json={"delete": [ids[1]]}, timeout=5)
@@ -146,21 +146,11 @@ def test_queue_listing_delete_and_interrupt_by_id(fake_comfy):
     for prompt_id in (ids[0], ids[2]):
         requests.post(fake_comfy.url + "/interrupt", json={"prompt_id": prompt_id},
                       timeout=5)
-        assert _wait_history(fake_comfy, prompt_id)
+        assert fake_comfy.wait_history(prompt_id) is not None
     assert fake_comfy.wait_idle(10)
     history = fake_comfy.history
     assert ids[1] not in history
     assert history[ids[0]]["status"]["messages"][-1][0] == "execution_interrupted"
-
-
-def _wait_history(fake, prompt_id: str) -> bool:
-    import time
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if prompt_id in fake.history:
-            return True
-        fake.state.idle.wait(0.01)
-    return False
 
 
 def test_queue_clear(fake_comfy):
