@@ -135,17 +135,10 @@ class PromptRun:
         return [stat.st_size, stat.st_mtime_ns]
 
     async def run_node(self, node_id: str, cached: bool) -> None:
-        node = self.prompt[node_id]
-        class_type = node["class_type"]
         if cached:
-            entry = self.state.cache[self.sigs[node_id]]
-            if self.client_id is not None:
-                await self.state.send("executed", {
-                    "node": node_id, "display_node": node_id,
-                    "output": (entry.ui or {}).get("output"), "prompt_id": self.prompt_id,
-                }, self.client_id)
-            await self.progress.finish(node_id)
+            await self._replay_cached(node_id)
             return
+        class_type = self.prompt[node_id]["class_type"]
         if self.scenario.disconnect_at_node in (node_id, class_type):
             await self.state.drop_sockets()
         await self.progress.start(node_id)
@@ -154,7 +147,7 @@ class PromptRun:
             await self.state.send("executing", {"node": node_id, "display_node": node_id,
                                                 "prompt_id": self.prompt_id}, self.client_id)
         self._check_interrupt()
-        values = self._resolve(node)
+        values = self._resolve(self.prompt[node_id])
         await self._pause(self.scenario.duration_for(node_id, class_type), interruptible=False)
         if self.scenario.fails(node_id, class_type):
             raise NodeFailure(self.scenario.fail_message, self.scenario.fail_exception_type)
@@ -163,19 +156,30 @@ class PromptRun:
             await self._sample(node_id, steps, nodes_sim.latent_of(values))
         outputs, ui = nodes_sim.simulate(node_id, class_type, self.info[class_type], values,
                                          self.ctx)
-        ui_entry = None
-        if ui:
-            ui_entry = {"meta": {"node_id": node_id, "display_node": node_id,
-                                 "parent_node": None, "real_node_id": node_id},
-                        "output": ui}
-            if self.client_id is not None:
-                await self.state.send("executed", {
-                    "node": node_id, "display_node": node_id, "output": ui,
-                    "prompt_id": self.prompt_id}, self.client_id)
+        ui_entry = await self._emit_ui(node_id, ui) if ui else None
         self.state.cache[self.sigs[node_id]] = CacheEntry(outputs, ui_entry)
         self.values[node_id] = outputs
         await self.progress.finish(node_id)
         self.executed.append(node_id)
+
+    async def _replay_cached(self, node_id: str) -> None:
+        """A cached output node: its old UI output is sent again, nothing runs."""
+        entry = self.state.cache[self.sigs[node_id]]
+        if self.client_id is not None:
+            await self.state.send("executed", {
+                "node": node_id, "display_node": node_id,
+                "output": (entry.ui or {}).get("output"), "prompt_id": self.prompt_id,
+            }, self.client_id)
+        await self.progress.finish(node_id)
+
+    async def _emit_ui(self, node_id: str, ui: dict[str, Any]) -> dict[str, Any]:
+        if self.client_id is not None:
+            await self.state.send("executed", {"node": node_id, "display_node": node_id,
+                                               "output": ui, "prompt_id": self.prompt_id},
+                                  self.client_id)
+        return {"meta": {"node_id": node_id, "display_node": node_id, "parent_node": None,
+                         "real_node_id": node_id},
+                "output": ui}
 
     def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}

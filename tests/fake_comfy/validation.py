@@ -187,18 +187,23 @@ class PromptValidator:
                 problem = self._check_value(inputs, name, config, skip_limits=name == custom)
                 if problem:
                     errors.append(problem)
-        if custom and custom in inputs and not isinstance(inputs[custom], list):
-            value = inputs[custom]
-            if not self.image_exists(str(value)):
-                errors.append({
-                    "type": "custom_validation_failed",
-                    "message": "Custom validation failed for node",
-                    "details": f"{custom} - Invalid image file: {value}",
-                    "extra_info": {"input_name": custom},
-                })
+        if custom:
+            errors.extend(self._custom_check(custom, inputs))
         result = (not errors and valid, errors, node_id)
         self.validated[node_id] = result
         return result
+
+    def _custom_check(self, name: str, inputs: dict[str, Any]) -> list[dict]:
+        """LoadImage's VALIDATE_INPUTS: the file must exist (sub folders allowed)."""
+        value = inputs.get(name)
+        if value is None or isinstance(value, list) or self.image_exists(str(value)):
+            return []
+        return [{
+            "type": "custom_validation_failed",
+            "message": "Custom validation failed for node",
+            "details": f"{name} - Invalid image file: {value}",
+            "extra_info": {"input_name": name},
+        }]
 
     def _check_link(self, name: str, link: list, config: tuple) -> tuple[dict | None, bool]:
         wanted = config[0]
@@ -230,20 +235,9 @@ class PromptValidator:
         try:
             upstream_ok = self.validate_node(source_id)[0]
         except _LinkFailure as failure:
-            reasons = [{
-                "type": "exception_during_inner_validation",
-                "message": "Exception when validating inner node",
-                "details": str(failure.original),
-                "extra_info": {
-                    "input_name": name,
-                    "input_config": list(config),
-                    "exception_message": str(failure.original),
-                    "exception_type": _full_type_name(failure.original),
-                    "traceback": [_FRAME_INNER_CALL, failure.frame],
-                    "linked_node": link,
-                },
-            }]
-            self.validated[source_id] = (False, reasons, source_id)
+            # Blamed on the linked node, with the consuming input's details (as observed).
+            self.validated[source_id] = (False, [_inner_failure(name, config, link, failure)],
+                                         source_id)
             upstream_ok = False
         return None, upstream_ok
 
@@ -267,6 +261,22 @@ class PromptValidator:
         if skip_limits:
             return None
         return _check_limits(name, value, config) or _check_combo(name, value, config)
+
+
+def _inner_failure(name: str, config: tuple, link: list, failure: _LinkFailure) -> dict:
+    return {
+        "type": "exception_during_inner_validation",
+        "message": "Exception when validating inner node",
+        "details": str(failure.original),
+        "extra_info": {
+            "input_name": name,
+            "input_config": list(config),
+            "exception_message": str(failure.original),
+            "exception_type": _full_type_name(failure.original),
+            "traceback": [_FRAME_INNER_CALL, failure.frame],
+            "linked_node": link,
+        },
+    }
 
 
 def _convert(value: Any, wanted: Any) -> Any:

@@ -215,8 +215,11 @@ def test_restart_clears_history_but_keeps_files(fake_comfy):
     assert (fake_comfy.output_dir / "ComfyUI_00001_.png").is_file()
     second = _post(fake_comfy, reference.load("prompt_api.json")).json()["prompt_id"]
     assert fake_comfy.wait_idle(10)
-    assert fake_comfy.history[second]["outputs"]["9"]["images"][0]["filename"] == (
-        "ComfyUI_00002_.png")
+    entry = fake_comfy.history[second]
+    assert entry["outputs"]["9"]["images"][0]["filename"] == "ComfyUI_00002_.png"
+    assert entry["status"]["messages"][1] == ["execution_cached", {
+        "nodes": [], "prompt_id": second,
+        "timestamp": entry["status"]["messages"][1][1]["timestamp"]}]  # cold again
 
 
 def test_factory_makes_independent_servers(fake_comfy, fake_comfy_factory):

@@ -156,3 +156,13 @@ def test_prompt_without_client_id_broadcasts_progress_only(fake_comfy):
             reference_frames("ws_observer_no_client_id.jsonl"))
     finally:
         observer.close()
+
+
+def test_api_ws_path_and_generated_sid(fake_comfy):
+    recorder = Recorder(fake_comfy.url, None, path="/api/ws")
+    try:
+        assert recorder.wait_for(lambda fs: len(fs) >= 1)
+        sid = recorder.frames[0]["data"]["sid"]
+        assert len(sid) == 32 and "-" not in sid
+    finally:
+        recorder.close()
