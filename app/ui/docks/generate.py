@@ -9,6 +9,7 @@ those never sent are listed as "pending - not sent" and go out only when you pre
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,9 @@ class GenerateDock(QDockWidget):
         self._bridge.updated.connect(self._on_update)
         self.service.add_listener(self._bridge.updated.emit)
         self._polling: set[str] = set()
+        self._shut_down = False
+        self._on_error = self._live(self._task_failed)
+        self._on_submitted = self._live(self._submitted)
         self.viewer_request: str | None = None
         self._build()
         hub.backend_event.connect(self._on_backend_event)
@@ -91,7 +95,7 @@ class GenerateDock(QDockWidget):
         self._poll_timer.setInterval(EXTERNAL_POLL_MS)
         self._poll_timer.timeout.connect(self.poll_external)
         self._poll_timer.start()
-        QTimer.singleShot(0, self._startup)
+        QTimer.singleShot(0, self, self._startup)
 
     # -- building ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -153,11 +157,20 @@ class GenerateDock(QDockWidget):
         except OSError as exc:
             self._say(f"The form could not be saved: {exc}")
 
+    def _live(self, fn: Any) -> Any:
+        """Wrap a task callback so it does nothing once the dock has shut down."""
+        def call(*args: Any) -> None:
+            if not self._shut_down:
+                fn(*args)
+        return call
+
     @Slot()
     def _startup(self) -> None:
+        if self._shut_down:
+            return
         self.load_history()
         self._refresh_queue()
-        self.ctx.tasks.run(self.service.recover, on_error=self._task_failed, name="recover")
+        self.ctx.tasks.run(self.service.recover, on_error=self._on_error, name="recover")
 
     # -- backend events --------------------------------------------------------------------
     @Slot(str, object)
@@ -169,9 +182,10 @@ class GenerateDock(QDockWidget):
         if not connected:
             return
         self.ctx.tasks.run(self.service.sync_models, url, name="sync models",
-                           on_done=lambda options, u=url: self._options_synced(u, options),
-                           on_error=self._task_failed)
-        self.ctx.tasks.run(self.service.recover, on_error=self._task_failed, name="recover")
+                           on_done=self._live(lambda options, u=url: self._options_synced(
+                               u, options)),
+                           on_error=self._on_error)
+        self.ctx.tasks.run(self.service.recover, on_error=self._on_error, name="recover")
 
     def _options_synced(self, url: str, options: Any) -> None:
         if url == self.ctx.backends.active_url:
@@ -189,9 +203,9 @@ class GenerateDock(QDockWidget):
             return
         self.save_form()
         self._say("Sending…")
-        self.ctx.tasks.run(self.service.submit, params, name="generate",
-                           profile_id=self.ctx.selected_profile_id(),
-                           on_done=self._submitted, on_error=self._task_failed)
+        self.ctx.tasks.run(partial(self.service.submit, params,
+                                   profile_id=self.ctx.selected_profile_id()),
+                           name="generate", on_done=self._on_submitted, on_error=self._on_error)
 
     def _submitted(self, record: GenerationRecord) -> None:
         self._say(f"Queued on {record.backend}.")
@@ -209,7 +223,7 @@ class GenerateDock(QDockWidget):
     @Slot(str)
     def cancel(self, request_id: str) -> None:
         self.ctx.tasks.run(self.service.cancel, request_id, name="cancel",
-                           on_error=self._task_failed)
+                           on_error=self._on_error)
 
     def _task_failed(self, exc: BaseException) -> None:
         if isinstance(exc, InvalidParams):
@@ -256,8 +270,9 @@ class GenerateDock(QDockWidget):
     def load_history(self, filt: HistoryFilter | None = None) -> None:
         filt = filt or self.history.current_filter()
         self.ctx.tasks.run(self.store.ids, filt, name="history",
-                           on_done=lambda ids, f=filt: self.gallery_model.set_ids(ids, f),
-                           on_error=self._task_failed)
+                           on_done=self._live(lambda ids, f=filt: self.gallery_model.set_ids(
+                               ids, f)),
+                           on_error=self._on_error)
         self.history.set_models(self.store.checkpoints_used())
 
     @Slot(QModelIndex)
@@ -283,15 +298,16 @@ class GenerateDock(QDockWidget):
     @Slot(bool)
     def regenerate_shown(self, new_seed: bool) -> None:
         if self.viewer_request:
-            self.ctx.tasks.run(self.service.regenerate, self.viewer_request, name="regenerate",
-                               new_seed=new_seed, on_done=self._submitted,
-                               on_error=self._task_failed)
+            self.ctx.tasks.run(partial(self.service.regenerate, self.viewer_request,
+                                       new_seed=new_seed),
+                               name="regenerate", on_done=self._on_submitted,
+                               on_error=self._on_error)
 
     @Slot()
     def _retry_selected(self) -> None:
         for request_id in self._selected():
             self.ctx.tasks.run(self.service.retry, request_id, name="retry",
-                               on_done=self._submitted, on_error=self._task_failed)
+                               on_done=self._on_submitted, on_error=self._on_error)
 
     @Slot()
     def _delete_selected(self) -> None:
@@ -308,8 +324,8 @@ class GenerateDock(QDockWidget):
         if not self.confirm("Delete this generation and its image files? This cannot be undone."):
             return
         self.ctx.tasks.run(self.service.delete, request_id, name="delete",
-                           on_done=lambda failed: self._deleted(request_id, failed),
-                           on_error=self._task_failed)
+                           on_done=self._live(lambda failed: self._deleted(request_id, failed)),
+                           on_error=self._on_error)
 
     def _deleted(self, request_id: str, failed: list[str]) -> None:
         if failed:
@@ -341,6 +357,10 @@ class GenerateDock(QDockWidget):
 
     # -- life cycle ------------------------------------------------------------------------
     def shutdown(self) -> None:
+        """Stop timers and workers and save the form (safe to call twice)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self._poll_timer.stop()
         self.run_panel.stop()
         self.save_form()

@@ -1,0 +1,121 @@
+"""The Generate dock driven like a person would, against the fake ComfyUI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.generation.store import GenerationStore
+from app.ui.context import build_context
+from app.ui.docks.generate import GenerateDock
+from app.ui.models.generation import RecordRole
+from tests.ui.conftest import make_window  # noqa: F401  (the real main window fixture)
+
+pytestmark = pytest.mark.integration
+
+
+def fill_form(dock, qtbot, width: int = 128) -> None:
+    form = dock.form
+    qtbot.waitUntil(lambda: form.checkpoint.count() == 2, timeout=10_000)
+    form.checkpoint.setEditText("random_sd15.safetensors")
+    qtbot.mouseClick(form.loras.add_button, Qt.MouseButton.LeftButton)
+    row = form.loras.rows[0]
+    row.name.setEditText("random_lora.safetensors")
+    row.model_strength.set_value(0.8)
+    qtbot.keyClicks(form.prompt, "a cat on a window sill")
+    qtbot.keyClicks(form.negative, "blurry")
+    form.width_spin.setValue(width)
+    form.height_spin.setValue(64)
+    qtbot.mouseClick(form.advanced_toggle, Qt.MouseButton.LeftButton)
+    form.seed.setText("42")
+    form.steps.setValue(2)
+    form.cfg.setValue(7.0)
+
+
+def posts(fake_comfy) -> int:
+    return len([r for r in fake_comfy.requests if r.method == "POST" and r.path == "/prompt"])
+
+
+def test_generate_progress_gallery_viewer_regenerate_delete(
+        make_window, fake_comfy, qtbot, monkeypatch):  # noqa: F811
+    window, ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    fill_form(dock, qtbot, width=100)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    assert dock.form.visible_errors() == {"width": "must be a multiple of 8 (is 100)"}
+    assert posts(fake_comfy) == 0
+
+    dock.form.width_spin.setValue(128)
+    qtbot.keyClick(dock.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and model.data(
+        model.index(0), RecordRole).status == "completed", timeout=10_000)
+    assert dock.form.visible_errors() == {}
+    assert dock.run_panel.step_bar.value() == 2 and dock.run_panel.step_bar.maximum() == 2
+    assert dock.run_panel.nodes_label.text() == "completed"
+    assert dock.run_panel.preview_count >= 1 and not dock.run_panel.preview.pixmap().isNull()
+
+    index = model.index(0)
+    qtbot.waitUntil(lambda: model.data(index, Qt.ItemDataRole.DecorationRole)
+                    .availableSizes() == [QSize(128, 64)], timeout=5_000)  # the real thumbnail
+
+    dock.tabs.setCurrentWidget(dock.history)
+    rect = dock.history.gallery.visualRect(index)
+    qtbot.mouseClick(dock.history.gallery.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rect.center())
+    assert ctx.central.currentWidget() is dock.viewer
+    shown = dock.viewer.parameters.toPlainText()
+    assert "Seed: 42" in shown and "Checkpoint: random_sd15.safetensors" in shown
+    assert "LoRA 1: random_lora.safetensors (model 0.8" in shown
+    assert dock.viewer.view.path.is_file()
+    qtbot.mouseClick(dock.viewer.buttons["one"], Qt.MouseButton.LeftButton)
+    assert dock.viewer.view.zoom == 1.0
+    assert dock.viewer.view.drag_mime().urls()[0].toLocalFile() == str(dock.viewer.view.path)
+
+    first = model.data(index, RecordRole)
+    qtbot.mouseClick(dock.viewer.buttons["regenerate"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and model.data(
+        model.index(0), RecordRole).status == "completed", timeout=10_000)
+    again = model.data(model.index(0), RecordRole)
+    assert again.id != first.id and again.params == first.params
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    files = [ctx.paths.data_dir / p for p in (*first.output_paths, *first.thumbnail_paths)]
+    qtbot.mouseClick(dock.viewer.buttons["delete"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5_000)
+    assert model.data(model.index(0), RecordRole).id == again.id
+    assert not any(Path(f).exists() for f in files)
+    assert GenerationStore(ctx.database).find(first.id) is None
+
+
+def test_form_values_survive_a_restart_and_a_failure_is_kept(
+        make_window, fake_comfy, qtbot):  # noqa: F811
+    window, ctx = make_window(fake_comfy.url)
+    fill_form(window.generate_dock, qtbot)
+    window.generate_dock.form.random_seed.setChecked(True)
+    fake_comfy.stop()
+    qtbot.mouseClick(window.generate_dock.generate_button, Qt.MouseButton.LeftButton)
+    message = window.generate_dock.message
+    qtbot.waitUntil(lambda: "unreachable" in message.text(), timeout=10_000)
+    window.close()  # quitting saves the form with the settings
+
+    restarted = build_context(ctx.paths, start_backends=False)
+    dock = GenerateDock(restarted)
+    qtbot.addWidget(dock)
+    try:
+        form = dock.form
+        assert form.prompt.toPlainText() == "a cat on a window sill"
+        assert form.loras.rows[0].spec().name == "random_lora.safetensors"
+        assert form.random_seed.isChecked() and form.steps.value() == 2
+        assert form.checkpoint.count() == 2  # last known models, while offline
+        gallery = dock.gallery_model
+        qtbot.waitUntil(lambda: gallery.rowCount() == 1, timeout=5_000)
+        failed = gallery.data(gallery.index(0), RecordRole)
+        assert failed.status == "failed" and "unreachable" in failed.error
+    finally:
+        dock.shutdown()
+        restarted.shutdown()
