@@ -31,6 +31,9 @@ LOST_MESSAGE = (
 # slowly otherwise (a safety net; the socket normally tells us everything).
 GAP_CHECK_INTERVAL = 2.0
 IDLE_CHECK_INTERVAL = 30.0
+# A prompt watched just before it is posted is unknown to the server for a moment: only
+# call it lost once the server has shown it, or after this long.
+LOST_GRACE = 10.0
 _RECENT_LIMIT = 256
 
 
@@ -45,6 +48,8 @@ class _Run:
 @dataclass
 class _Watch:
     posted: bool
+    since: float
+    seen: bool = False  # the server has shown this prompt (event, queue or history)
     gap: bool = False
     next_check: float = 0.0
 
@@ -74,10 +79,16 @@ class PromptTracker:
     def watch(self, prompt_id: str, posted: bool = True) -> None:
         """Follow ``prompt_id`` until it finishes. ``posted=False``: not sent yet."""
         with self._lock:
-            if prompt_id in self._done or prompt_id in self._watched:
+            if prompt_id in self._watched:
+                self._watched[prompt_id].posted |= posted
                 return
-            self._watched[prompt_id] = _Watch(posted=posted)
+            if prompt_id in self._done:
+                return
+            now = self._clock()
             run = self._runs.get(prompt_id)
+            self._watched[prompt_id] = _Watch(
+                posted=posted, since=now, seen=run is not None, next_check=now + GAP_CHECK_INTERVAL
+            )
             if run is not None and run.ended:
                 # It finished before anyone asked (a fully cached run takes ~6 ms).
                 self._finish(prompt_id, self._from_run(prompt_id, run, "websocket"))
@@ -127,6 +138,8 @@ class PromptTracker:
             return
         with self._lock:
             run = self._run(prompt_id)
+            if prompt_id in self._watched:
+                self._watched[prompt_id].seen = True
             if isinstance(event, Executed):
                 merge_output(run.outputs, event.node, event.output)
             elif isinstance(event, ExecutionSuccess):
@@ -172,7 +185,9 @@ class PromptTracker:
             elif job is None and run is not None and run.ended:
                 # The socket saw the end but history is gone (restart): trust the socket.
                 self._finish(prompt_id, self._from_run(prompt_id, run, "websocket"))
-            elif job is None and state.posted:
+            elif job is None and (
+                state.seen or (state.posted and self._clock() - state.since >= LOST_GRACE)
+            ):
                 self._finish(
                     prompt_id,
                     PromptFinished(
@@ -185,7 +200,7 @@ class PromptTracker:
                     ),
                 )
             elif job is not None:
-                state.posted = True
+                state.posted = state.seen = True
 
     # ---- internals (lock held) --------------------------------------------------------
     def _run(self, prompt_id: str) -> _Run:

@@ -6,7 +6,7 @@ import json
 
 from app.comfy.events import Executing, ExecutionSuccess, parse_text
 from app.comfy.results import Job, job_from_history
-from app.comfy.tracker import LOST_MESSAGE, PromptTracker
+from app.comfy.tracker import LOST_GRACE, LOST_MESSAGE, PromptTracker
 from tests.comfy.refdata import history_entry, trace
 
 
@@ -74,7 +74,9 @@ def test_gap_defers_to_history_and_still_finishes_once():
     tracker = PromptTracker(clock=lambda: clock[0])
     prompt_id, entry = history_entry("history_ok.json")
     tracker.watch(prompt_id)
-    assert tracker.due() == [prompt_id]  # checked right away (after connect)
+    assert tracker.due() == []  # the socket normally reports it: first check later
+    tracker.check_all_now()  # what a (re)connect does
+    assert tracker.due() == [prompt_id]
     tracker.on_job(prompt_id, Job(prompt_id, "in_progress"))
     assert tracker.due() == []
     tracker.mark_gap()  # socket dropped mid-run
@@ -95,15 +97,22 @@ def test_gap_defers_to_history_and_still_finishes_once():
     assert tracker.drain_ready() == []
 
 
-def test_prompt_unknown_to_the_server_is_reported_lost_unless_not_posted_yet():
-    tracker = PromptTracker()
+def test_prompt_the_server_lost_is_reported_as_an_error():
+    clock = [0.0]
+    tracker = PromptTracker(clock=lambda: clock[0])
     tracker.watch("not-posted", posted=False)
+    tracker.watch("racing")  # watched just before its POST went out
+    tracker.watch("seen")
+    tracker.on_job("seen", Job("seen", "pending"))
+    for prompt_id in ("not-posted", "racing", "seen"):
+        tracker.on_job(prompt_id, None)
+    (finished,) = tracker.drain_ready()  # the server had shown it, now it is gone
+    assert (finished.prompt_id, finished.outcome) == ("seen", "error")
+    assert (finished.error, finished.via) == (LOST_MESSAGE, "reconcile")
+    clock[0] += LOST_GRACE
+    tracker.on_job("racing", None)
     tracker.on_job("not-posted", None)
-    assert tracker.drain_ready() == []
-    tracker.watch("gone")
-    tracker.on_job("gone", None)
-    (finished,) = tracker.drain_ready()
-    assert (finished.outcome, finished.error, finished.via) == ("error", LOST_MESSAGE, "reconcile")
+    assert [f.prompt_id for f in tracker.drain_ready()] == ["racing"]
 
 
 def test_unwatch_stops_reporting():
