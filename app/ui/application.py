@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.config import APP_NAME, resolve_paths
-from app.db import DatabaseError
+from app.config import APP_NAME, Paths, resolve_paths
 from app.logging_setup import configure_logging
+from app.ui.log_view import QtLogHandler
+from app.ui.main_window import MainWindow
+from app.ui.resources import app_icon
+
+if TYPE_CHECKING:
+    from app.ui.context import Foundation
 
 log = logging.getLogger(__name__)
 
@@ -24,33 +29,60 @@ def make_application(argv: Sequence[str] = ()) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def load_foundation(paths: Paths) -> Foundation:
+    """Worker-thread half of start-up: settings, database (migrated), dock modules imported."""
+    from app.ui.context import prepare_foundation
+    from app.ui.main_window import import_dock_modules
+
+    foundation = prepare_foundation(paths)
+    import_dock_modules()
+    return foundation
+
+
+def start_window(paths: Paths, qt_handler: QtLogHandler | None = None) -> MainWindow:
+    """Show the window shell at once; the database opens and the docks appear off the GUI thread.
+
+    A database that cannot be opened is named in a message, left untouched, and the app quits
+    with exit code 2.
+    """
+    from app.ui.context import context_from
+    from app.ui.workers import TaskRunner
+
+    window = MainWindow(log_handler=qt_handler)
+    window.show()
+    tasks = TaskRunner(window)
+
+    def attach(foundation: Foundation) -> None:
+        ctx = context_from(foundation, tasks=tasks)
+        window.attach(ctx)
+        for warning in ctx.warnings:
+            QMessageBox.warning(window, APP_NAME, warning)
+        log.info("ComfyDesk started; data folder %s", paths.data_dir)
+
+    def failed(exc: BaseException) -> None:
+        from app.db import DatabaseError
+
+        log.error("start-up failed: %s", exc)
+        title = ("ComfyDesk cannot open its database" if isinstance(exc, DatabaseError)
+                 else "ComfyDesk could not start")
+        QMessageBox.critical(window, title, str(exc))
+        QApplication.exit(2)
+
+    tasks.run(load_foundation, paths, on_done=attach, on_error=failed, name="start-up")
+    return window
+
+
 def run_gui(argv: Sequence[str] = ()) -> int:
     app = make_application(argv)
     paths = resolve_paths().ensure()
     configure_logging(paths.log_file)
-    from app.ui.log_view import QtLogHandler
-
     qt_handler = QtLogHandler()
     logging.getLogger("app").addHandler(qt_handler)
-    from app.ui.context import build_context
-    from app.ui.resources import app_icon
-
     app.setWindowIcon(app_icon())
-    try:
-        ctx = build_context(paths)
-    except DatabaseError as exc:
-        log.error("%s", exc)
-        QMessageBox.critical(None, "ComfyDesk cannot open its database", str(exc))
-        return 2
-    from app.ui.main_window import MainWindow
-
-    window = MainWindow(ctx, qt_handler)
-    window.show()
-    for warning in ctx.warnings:
-        QTimer.singleShot(0, lambda w=warning: QMessageBox.warning(window, APP_NAME, w))
-    log.info("ComfyDesk started; data folder %s", paths.data_dir)
+    window = start_window(paths, qt_handler)
     try:
         return app.exec()
     finally:
-        ctx.shutdown()
+        if window.ctx is not None:
+            window.ctx.shutdown()
         logging.getLogger("app").removeHandler(qt_handler)

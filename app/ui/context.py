@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.config import Paths, Settings, SettingsStore, database_url, resolve_paths
-from app.db import Database, open_database
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from app.db import Database
     from app.ui.backends import BackendHub
     from app.ui.workers import TaskRunner
 
@@ -55,24 +55,58 @@ class AppContext:
         self.database.dispose()
 
 
-def build_context(paths: Paths | None = None, start_backends: bool = True,
-                  poll: bool = True) -> AppContext:
-    """Open settings and database and create the services.
+@dataclass
+class Foundation:
+    """What can be prepared off the GUI thread: settings read, database open and migrated."""
+
+    paths: Paths
+    settings_store: SettingsStore
+    settings: Settings
+    database: Database
+    warnings: list[str]
+
+
+def prepare_foundation(paths: Paths | None = None) -> Foundation:
+    """Read settings and open the database; safe to run on a worker thread (no QObjects).
+
+    Also imports the modules the docks need, so the GUI thread finds them loaded.
 
     Raises:
         app.db.DatabaseError: the database cannot be opened (the message names the file).
     """
-    from app.ui.backends import BackendHub
-    from app.ui.workers import TaskRunner
+    from app.db import open_database
 
     paths = (paths or resolve_paths()).ensure()
     store = SettingsStore(paths.settings_file)
     settings = store.load()
     warnings = [store.problem] if store.problem else []
     database = open_database(database_url(paths))
-    hub = BackendHub(settings, poll=poll)
-    context = AppContext(paths=paths, settings_store=store, settings=settings, database=database,
-                         backends=hub, tasks=TaskRunner(), warnings=warnings)
+    import app.ui.backends
+    import app.ui.status_bar  # noqa: F401
+
+    return Foundation(paths, store, settings, database, warnings)
+
+
+def context_from(foundation: Foundation, tasks: TaskRunner | None = None,
+                 start_backends: bool = True, poll: bool = True) -> AppContext:
+    """Create the GUI-thread services (backend hub, task runner) around a prepared foundation."""
+    from app.ui.backends import BackendHub
+    from app.ui.workers import TaskRunner
+
+    hub = BackendHub(foundation.settings, poll=poll)
+    context = AppContext(paths=foundation.paths, settings_store=foundation.settings_store,
+                         settings=foundation.settings, database=foundation.database,
+                         backends=hub, tasks=tasks or TaskRunner(), warnings=foundation.warnings)
     if start_backends:
         hub.start()
     return context
+
+
+def build_context(paths: Paths | None = None, start_backends: bool = True,
+                  poll: bool = True) -> AppContext:
+    """Open settings and database and create the services, all on the calling thread.
+
+    Raises:
+        app.db.DatabaseError: the database cannot be opened (the message names the file).
+    """
+    return context_from(prepare_foundation(paths), start_backends=start_backends, poll=poll)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -14,18 +15,48 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeySequence,
 )
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStatusBar,
+    QWidget,
+)
 
 from app.ui.context import AppContext, CentralArea
-from app.ui.docks.generate import GenerateDock
-from app.ui.docks.profiler import ProfilerDock
-from app.ui.docks.profiles import ProfilesDock
-from app.ui.docks.upcoming import TrialsDock, VersionsDock
 from app.ui.log_view import LogDock, QtLogHandler
 from app.ui.resources import app_icon
-from app.ui.status_bar import BackendStatusBar
 
 log = logging.getLogger(__name__)
+
+# (attribute, title, objectName, module, class): built once the database is open.
+DOCK_SPECS = (
+    ("profiles_dock", "Profiles", "dock.profiles", "app.ui.docks.profiles", "ProfilesDock"),
+    ("generate_dock", "Generate", "dock.generate", "app.ui.docks.generate", "GenerateDock"),
+    ("versions_dock", "Versions", "dock.versions", "app.ui.docks.upcoming", "VersionsDock"),
+    ("trials_dock", "Trials", "dock.trials", "app.ui.docks.upcoming", "TrialsDock"),
+    ("profiler_dock", "Profiler", "dock.profiler", "app.ui.docks.profiler", "ProfilerDock"),
+)
+
+
+def import_dock_modules() -> None:
+    """Load every dock's module (and the feature packages behind it); fine off the GUI thread."""
+    for *_names, module, _cls in DOCK_SPECS:
+        importlib.import_module(module)
+
+
+class DockShell(QDockWidget):
+    """Stands in a dock's place, with its name and title, until the real dock is built."""
+
+    def __init__(self, title: str, object_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.setObjectName(object_name)
+        label = QLabel("Loading…")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWidget(label)
+
 
 # Bump when the set of docks changes, so an old saved layout is ignored rather than half-applied.
 LAYOUT_VERSION = 1
@@ -62,10 +93,14 @@ class CentralStack(QStackedWidget, CentralArea):
 class MainWindow(QMainWindow):
     settings_requested = Signal()
 
-    def __init__(self, ctx: AppContext, log_handler: QtLogHandler | None = None,
+    ready = Signal()
+
+    def __init__(self, ctx: AppContext | None = None, log_handler: QtLogHandler | None = None,
                  parent: QWidget | None = None) -> None:
+        """Build the window. Without ``ctx`` it paints a shell at once and the docks are built
+        by :meth:`attach` once the database is open (see ``app.ui.application``)."""
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx: AppContext | None = None
         self.setObjectName("main_window")
         self.setWindowTitle("ComfyDesk")
         self.setWindowIcon(app_icon())
@@ -74,21 +109,47 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AnimatedDocks)
         self.setAcceptDrops(True)
         self.central = CentralStack(self)
-        ctx.central = self.central
         self.setCentralWidget(self.central)
-
-        self.profiles_dock = ProfilesDock(ctx, self)
-        self.generate_dock = GenerateDock(ctx, self)
-        self.versions_dock = VersionsDock(ctx, self)
-        self.trials_dock = TrialsDock(ctx, self)
-        self.profiler_dock = ProfilerDock(ctx, self)
+        for attr, title, name, _module, _cls in DOCK_SPECS:
+            setattr(self, attr, DockShell(title, name, self))
         self.log_dock = LogDock(log_handler or QtLogHandler(), self)
         self._place_docks()
-        self.setStatusBar(BackendStatusBar(ctx.backends, self))
+        starting = QStatusBar(self)
+        starting.showMessage("Opening the database…")
+        self.setStatusBar(starting)
         self._build_menus()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.resize(1400, 900)
         self.restore_layout()
+        if ctx is not None:
+            self.attach(ctx)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ctx is not None
+
+    def attach(self, ctx: AppContext) -> None:
+        """Build the real docks and status bar around ``ctx``, keeping the current layout."""
+        from app.ui.status_bar import BackendStatusBar
+
+        self.ctx = ctx
+        ctx.central = self.central
+        state = self.saveState(LAYOUT_VERSION)
+        for attr, _title, _name, module, cls in DOCK_SPECS:
+            shell: QDockWidget = getattr(self, attr)
+            area = self.dockWidgetArea(shell)
+            dock = getattr(importlib.import_module(module), cls)(ctx, self)
+            self.removeDockWidget(shell)
+            shell.setObjectName("")  # restoreState matches by name: only the real dock may answer
+            shell.deleteLater()
+            self.addDockWidget(area, dock)
+            setattr(self, attr, dock)
+        self._apply_dock_features()
+        self.restoreState(state, LAYOUT_VERSION)
+        self.setStatusBar(BackendStatusBar(ctx.backends, self))
+        self._rebuild_dock_toggles()
+        self.settings_action.setEnabled(True)
+        self.ready.emit()
 
     # -- docks -----------------------------------------------------------------------------
     @property
@@ -114,6 +175,9 @@ class MainWindow(QMainWindow):
         self.generate_dock.raise_()
         self.profiler_dock.raise_()
         self.log_dock.hide()
+        self._apply_dock_features()
+
+    def _apply_dock_features(self) -> None:
         for dock in self.all_docks:
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -123,23 +187,28 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.settings_action = self._action("&Settings…", QKeySequence("Ctrl+,"),
                                             self.open_settings)
+        self.settings_action.setEnabled(False)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
 
         self.view_menu = self.menuBar().addMenu("&View")
-        for index, dock in enumerate(self.all_docks, start=1):
-            toggle = dock.toggleViewAction()
-            toggle.setShortcut(QKeySequence(f"Alt+{index}"))
-            self.view_menu.addAction(toggle)
-        self.view_menu.addSeparator()
         self.reset_layout_action = self._action("&Reset layout", None, self.reset_layout)
-        self.view_menu.addAction(self.reset_layout_action)
+        self._rebuild_dock_toggles()
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Open &log folder", None, self.open_log_folder))
         self.about_action = self._action("&About ComfyDesk", None, self.show_about)
         help_menu.addAction(self.about_action)
+
+    def _rebuild_dock_toggles(self) -> None:
+        self.view_menu.clear()
+        for index, dock in enumerate(self.all_docks, start=1):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(f"Alt+{index}"))
+            self.view_menu.addAction(toggle)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
 
     def _action(self, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -175,6 +244,8 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from app.ui.settings_dialog import SettingsDialog
 
+        if self.ctx is None:
+            return
         dialog = SettingsDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -184,12 +255,16 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         from app.ui.about import AboutDialog
 
+        if self.ctx is None:
+            return
         dialog = AboutDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     @Slot()
     def open_log_folder(self) -> None:
+        if self.ctx is None:
+            return
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.logs_dir)))
 
     # -- drag and drop: a .zip anywhere imports an Image Pool profile -----------------------

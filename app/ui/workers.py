@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,12 @@ class _Task(QRunnable):
             self._handle._finished.set()
 
 
+def _owner_gone(callback: Callable[..., Any] | None, owner: QObject | None) -> bool:
+    """True when the QObject a callback belongs to was deleted (its window closed)."""
+    candidates = [owner, getattr(callback, "__self__", None)]
+    return any(isinstance(c, QObject) and not shiboken6.isValid(c) for c in candidates)
+
+
 def _accepts(fn: Callable[..., Any], name: str) -> bool:
     try:
         return name in inspect.signature(fn).parameters
@@ -82,6 +89,7 @@ class TaskRunner(QObject):
             self._pool.setMaxThreadCount(max_threads)
         self._live: dict[int, _TaskSignals] = {}
         self._next_id = 0
+        self._closed = False
 
     @property
     def active_count(self) -> int:
@@ -91,7 +99,9 @@ class TaskRunner(QObject):
             on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[int, int], None] | None = None,
-            name: str | None = None) -> TaskHandle:
+            name: str | None = None, owner: QObject | None = None) -> TaskHandle:
+        """Run ``fn`` on the pool. Callbacks are dropped once ``owner`` (or the QObject a bound
+        callback belongs to) is deleted, and after :meth:`shutdown`."""
         handle = TaskHandle(name or getattr(fn, "__name__", "task"))
         signals = _TaskSignals()
         task_id = self._next_id
@@ -105,16 +115,20 @@ class TaskRunner(QObject):
 
         def finish() -> None:
             self._live.pop(task_id, None)
-            self.busy_changed.emit(len(self._live))
+            if shiboken6.isValid(self):
+                self.busy_changed.emit(len(self._live))
 
         def done(result: Any) -> None:
             finish()
-            if on_done is not None:
+            if on_done is not None and not self._closed and not _owner_gone(on_done, owner) \
+                    and shiboken6.isValid(self):
                 on_done(result)
 
         def failed(exc: BaseException) -> None:
             finish()
-            if on_error is not None:
+            if self._closed or _owner_gone(on_error, owner) or not shiboken6.isValid(self):
+                log.info("background task %s failed after its window closed: %s", handle.name, exc)
+            elif on_error is not None:
                 on_error(exc)
             else:
                 log.error("background task %s failed: %s", handle.name, exc, exc_info=exc)
@@ -122,12 +136,18 @@ class TaskRunner(QObject):
         signals.succeeded.connect(done)
         signals.failed.connect(failed)
         if on_progress is not None:
-            signals.progressed.connect(on_progress)
+            signals.progressed.connect(
+                lambda done_, total: None if self._closed or _owner_gone(on_progress, owner)
+                else on_progress(done_, total))
         self.busy_changed.emit(len(self._live))
         self._pool.start(_Task(fn, args, kwargs, handle, signals))
         return handle
 
     @Slot()
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Wait for running tasks (they should honour ``cancelled``); True when all ended."""
+        """Wait for running tasks (they should honour ``cancelled``); True when all ended.
+
+        Results that arrive afterwards are not delivered: their widgets may be gone.
+        """
+        self._closed = True
         return self._pool.waitForDone(timeout_ms)

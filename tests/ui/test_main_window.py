@@ -37,12 +37,10 @@ def test_view_menu_closes_and_reopens_a_dock(make_window, qtbot):
     qtbot.waitUntil(window.profiler_dock.isVisible)
 
 
-def test_layout_and_geometry_survive_a_restart(make_window, qtbot):
+def test_dock_layout_survives_a_restart(make_window, qtbot):
     window, ctx = make_window()
     window.profiler_dock.setFloating(True)
     window.trials_dock.close()
-    window.resize(701, 533)
-    qtbot.waitUntil(lambda: window.size().width() == 701)
     window.close()  # saves the layout like quitting does
 
     reopened = MainWindow(ctx)
@@ -51,8 +49,43 @@ def test_layout_and_geometry_survive_a_restart(make_window, qtbot):
     qtbot.waitExposed(reopened)
     assert reopened.profiler_dock.isFloating()
     assert not reopened.trials_dock.isVisible()
-    assert reopened.size().width() == 701
+    assert reopened.generate_dock.isVisible()
     reopened.close()
+
+
+def test_window_geometry_survives_a_restart(qtbot):
+    """Geometry is saved on close and restored by the next window (docks not needed)."""
+    first = MainWindow()  # the shell a cold start paints before the database is open
+    qtbot.addWidget(first)
+    first.show()
+    first.setGeometry(23, 31, 640, 480)
+    qtbot.waitUntil(lambda: first.size().width() == 640)
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert (second.size().width(), second.size().height()) == (640, 480)
+    second.close()
+
+
+def test_cold_start_paints_a_shell_then_builds_the_docks(qtbot):
+    """The window appears before the database is open; the panels arrive without a restart."""
+    from app.config import resolve_paths
+    from app.ui.application import make_application, start_window
+
+    make_application()
+    window = start_window(resolve_paths().ensure())
+    qtbot.addWidget(window)
+    assert window.isVisible() and not window.is_ready
+    assert [d.windowTitle() for d in window.feature_docks] == FEATURE_TITLES
+    with qtbot.waitSignal(window.ready, timeout=20000):
+        pass
+    assert window.settings_action.isEnabled()
+    assert (window.ctx.paths.data_dir / "comfydesk.db").exists()
+    assert type(window.versions_dock).__name__ == "VersionsDock"
+    window.close()
+    window.ctx.shutdown()
 
 
 def test_reset_layout_restores_the_default(make_window, qtbot):
