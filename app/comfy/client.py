@@ -52,9 +52,10 @@ class ComfyClient:
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         self._base = normalize_base_url(base_url)
         self._timeout = timeout
-        self._session = requests.Session()
-        # requests never adds Origin itself; make sure nothing configured adds one either.
-        self._session.headers.pop("Origin", None)
+        # One requests.Session per thread: Session is not documented as thread-safe, and
+        # the app calls one client from several worker threads at once.
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
         self._object_info: dict[str, Any] | None = None
         self._capabilities: Capabilities | None = None
@@ -72,8 +73,22 @@ class ComfyClient:
         path = parts.path.rstrip("/") + "/ws"
         return urlunsplit((scheme, parts.netloc, path, f"clientId={quote(client_id)}", ""))
 
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            # requests never adds Origin itself; make sure nothing configured adds one.
+            session.headers.pop("Origin", None)
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
     def close(self) -> None:
-        self._session.close()
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
 
     def _request(
         self,
@@ -87,7 +102,7 @@ class ComfyClient:
         url = self._base + path
         kwargs.setdefault("allow_redirects", False)
         try:
-            response = self._session.request(
+            response = self._session().request(
                 method, url, timeout=timeout or self._timeout, **kwargs
             )
         except requests.Timeout as exc:

@@ -210,6 +210,25 @@ def _widget_inputs(node: dict[str, Any], info: dict[str, Any], rng: random.Rando
     return inputs
 
 
+def _link_inputs(node: dict[str, Any], resolver: _Resolver) -> dict[str, Any]:
+    """Inputs fed by links: ``[origin_id, slot]``, or a PrimitiveNode's literal value."""
+    inputs: dict[str, Any] = {}
+    for index, item in enumerate(node.get("inputs") or []):
+        if not isinstance(item, dict) or item.get("link") is None:
+            continue
+        resolved = resolver.input(node, index, set())
+        if resolved is None:
+            continue  # e.g. fed by a Reroute with nothing behind it
+        if isinstance(resolved, _Value):
+            value = resolved.value
+            inputs[str(item.get("name"))] = (
+                {"__value__": value} if isinstance(value, list) else value
+            )
+        else:
+            inputs[str(item.get("name"))] = [resolved[0], resolved[1]]
+    return inputs
+
+
 def ui_to_api(
     ui: dict[str, Any], object_info: dict[str, Any], rng: random.Random | None = None
 ) -> dict[str, Any]:
@@ -235,21 +254,10 @@ def ui_to_api(
             continue
         info = object_info[kind]
         inputs = _widget_inputs(node, info, rng)
-        for index, item in enumerate(node.get("inputs") or []):
-            if not isinstance(item, dict) or item.get("link") is None:
-                continue
-            resolved = resolver.input(node, index, set())
-            if resolved is None:
-                continue
-            if isinstance(resolved, _Value):
-                value = resolved.value
-                inputs[str(item.get("name"))] = (
-                    {"__value__": value} if isinstance(value, list) else value
-                )
-            else:
-                inputs[str(item.get("name"))] = [resolved[0], resolved[1]]
+        inputs.update(_link_inputs(node, resolver))
         title = node.get("title") or info.get("display_name") or kind
         prompt[node_id] = {"inputs": inputs, "class_type": kind, "_meta": {"title": title}}
+    # Like the frontend: an input still pointing at a left-out node is dropped.
     for entry in prompt.values():
         for name, value in list(entry["inputs"].items()):
             if isinstance(value, list) and len(value) == 2 and value[0] not in prompt:
