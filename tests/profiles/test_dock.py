@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
 
 from app.ui.models.profiles import PoolImagesModel, ProfilesTableModel, UnnamedPoolsModel
 from tests.profiles.helpers import png_bytes, tree_bytes, write_pack_pool, write_pack_zip
@@ -170,3 +171,40 @@ def test_models_pass_the_model_tester(dock_window, qtmodeltester, tmp_path, comf
     assert isinstance(dock.images.model, PoolImagesModel)
     assert isinstance(dock.table_model, ProfilesTableModel)
     assert isinstance(dock.unnamed_model, UnnamedPoolsModel)
+
+
+def test_mask_overlay_toggle_and_cancelled_import(dock_window, comfy, tmp_path, qtbot):
+    _window, _ctx, dock = dock_window
+    source = write_pack_pool(tmp_path / "other", "p", count=2, masks=(1,))
+    dock.import_zip_files([write_pack_zip(source, "masked", tmp_path / "masked.zip")])
+    qtbot.waitUntil(lambda: names(dock) == ["masked"] and thumbnails_shown(dock), timeout=5000)
+    model = dock.images.model
+    plain = [model.data(model.index(r), Qt.ItemDataRole.DecorationRole) for r in range(2)]
+    dock.images.masks_box.setChecked(True)
+    shown = [model.data(model.index(r), Qt.ItemDataRole.DecorationRole) for r in range(2)]
+    assert shown[0] == plain[0]  # no mask: unchanged
+    assert shown[1] != plain[1]  # the mask is drawn over the image
+
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(40):
+        (big / f"img_{i + 1:04d}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(1_000_000))
+    big_zip = write_pack_zip(big, "big", tmp_path / "big.zip")
+    dock.import_zip_files([big_zip])
+    dock.progress_dialog.findChild(QPushButton).click()  # the person presses Cancel
+    qtbot.waitUntil(lambda: "cancelled" in dock.last_message, timeout=10000)
+    assert names(dock) == ["masked"]
+    base = comfy / "input" / "grid_pool"
+    assert sorted(p.name for p in base.iterdir() if p.is_dir()) == [dock.current_profile_id()]
+
+
+@pytest.mark.integration
+def test_works_through_the_packs_routes_without_a_folder(make_window, fake_comfy, qtbot):  # noqa: F811
+    window, _ctx = make_window(fake_comfy.url)
+    dock = window.profiles_dock
+    qtbot.waitUntil(lambda: "Dataset-Gates routes" in dock.status_label.text(), timeout=5000)
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.create_profile("remote one")
+    qtbot.waitUntil(lambda: names(dock) == ["remote one"], timeout=5000)
+    registry = (fake_comfy.input_dir / "grid_pool" / "profiles.json").read_text()
+    assert "remote one" in registry

@@ -43,6 +43,7 @@ from app.ui.models.profiles import (
     UnnamedPoolsModel,
 )
 from app.ui.widgets.profile_images import PoolImagesPanel
+from app.ui.widgets.profile_zip import ZipTransfers
 
 SECTION = "profiles"
 log = logging.getLogger(__name__)
@@ -74,7 +75,6 @@ class ProfilesDock(QDockWidget):
         self._restoring = False
         self.last_message = ""
         self.confirm_box: QMessageBox | None = None
-        self.progress_dialog: QProgressDialog | None = None
         self.table_model = ProfilesTableModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.table_model)
@@ -83,6 +83,9 @@ class ProfilesDock(QDockWidget):
         self.unnamed_model = UnnamedPoolsModel(self)
         self._build_ui()
         self._build_actions()
+        self.zips = ZipTransfers(
+            self, self._run, self.show_message, self._show_error, self._then_select
+        )
         self.table_model.rename_requested.connect(self.rename_profile)
         self.table.selectionModel().selectionChanged.connect(self._on_profile_selection)
         self.unnamed_view.selectionModel().selectionChanged.connect(self._on_unnamed_selection)
@@ -522,95 +525,30 @@ class ProfilesDock(QDockWidget):
         dialog.open()
 
     # -- zips -----------------------------------------------------------------------------------
+    @property
+    def progress_dialog(self) -> QProgressDialog | None:
+        return self.zips.progress_dialog
+
     @Slot()
     def ask_export(self) -> None:
         profile_id, name = self.current_profile_id(), self.current_profile_name()
-        if not profile_id:
-            return
-        dialog = QFileDialog(
-            self, "Export profile", str(Path.home() / f"{name}.zip"), "Profile zip (*.zip)"
-        )
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("zip")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda path: self.export_profile(profile_id, Path(path)))
-        dialog.open()
+        if profile_id and self.service is not None:
+            self.zips.ask_export(self.service, profile_id, name or "profile")
 
     def export_profile(self, profile_id: str, dest: Path) -> None:
-        if self.service is None:
-            return
-        dialog = self._progress("Exporting profile…")
-        handle = self._run(
-            self.service.export,
-            profile_id,
-            dest,
-            done=lambda path: (dialog.close(), self.show_message(f"Exported to {path}.")),
-            failed=lambda exc: (dialog.close(), self._show_error(exc)),
-            progress=lambda d, t: self._set_progress(dialog, d, t),
-        )
-        dialog.canceled.connect(handle.cancel)
+        if self.service is not None:
+            self.zips.export(self.service, profile_id, dest)
 
     @Slot()
     def ask_import(self) -> None:
-        dialog = QFileDialog(self, "Import profile zip", str(Path.home()), "Profile zip (*.zip)")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.filesSelected.connect(lambda paths: self.import_zip_files([Path(p) for p in paths]))
-        dialog.open()
+        self.zips.ask_import(self.import_zip_files)
 
     def import_zip_files(self, paths: list[Path]) -> None:
         """Import zips as new profiles (the main window calls this for dropped .zip files)."""
         if self.service is None:
             self.show_message("Cannot import: " + self.status_label.text(), error=True)
             return
-        service = self.service
-
-        def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> tuple:
-            entries, failures = [], []
-            for number, path in enumerate(paths):
-
-                def step(done: int, total: int, _n: int = number) -> None:
-                    progress(_n * 1000 + (1000 * done // max(total, 1)), 1000 * len(paths))
-
-                try:
-                    entries.append(service.import_zip(path, progress=step, cancelled=cancelled))
-                except ProfileError as exc:
-                    failures.append(f"{path.name}: {exc}")
-            return entries, failures
-
-        dialog = self._progress(f"Importing {len(paths)} profile zip(s)…")
-
-        def done(result: tuple) -> None:
-            dialog.close()
-            entries, failures = result
-            if entries:
-                self._then_select(
-                    entries[-1], "Imported " + ", ".join(f"“{e.name}”" for e in entries) + "."
-                )
-            if failures:
-                self.show_message(" ".join(failures), error=True)
-
-        handle = self._run(
-            work,
-            done=done,
-            failed=lambda exc: (dialog.close(), self._show_error(exc)),
-            progress=lambda d, t: self._set_progress(dialog, d, t),
-        )
-        dialog.canceled.connect(handle.cancel)
-
-    def _progress(self, text: str) -> QProgressDialog:
-        dialog = QProgressDialog(text, "Cancel", 0, 1000, self)
-        dialog.setObjectName("profiles.progress")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(400)  # small zips finish before it would show
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
-        return dialog
-
-    @staticmethod
-    def _set_progress(dialog: QProgressDialog, done: int, total: int) -> None:
-        dialog.setValue(int(1000 * done / total) if total else 0)
+        self.zips.import_files(self.service, list(paths))
 
     # -- settings and shutdown --------------------------------------------------------------------
     @Slot()
