@@ -1,8 +1,12 @@
 """Cold start of ComfyDesk to "main window shown and event loop idle", beside a bare window.
 
-Each run is a fresh Python process (a cold start), against a temporary data folder, with no
-ComfyUI running. Prints the median of N runs of both as a table. Target (issue 2): ComfyDesk
-<= 1.5 x the bare PySide6 QMainWindow and <= 1.0 s.
+Each run is a fresh Python process (a cold start) against a temporary data folder, with no
+ComfyUI running. The child prints wall-clock stamps; the parent subtracts its own stamp taken
+just before starting the child, so both columns include interpreter start-up the same way.
+
+Columns: "shown+idle" is the figure the issue's target is about (window painted, event loop
+idle); "panels ready" is when the database is open and every dock is built (ComfyDesk only).
+Target (issue 2): shown+idle <= 1.5 x the bare PySide6 QMainWindow and <= 1.0 s.
 
     python benchmarks/startup.py [--runs 5]
 """
@@ -28,53 +32,70 @@ app = QApplication([])
 window = QMainWindow()
 window.resize(1400, 900)
 window.show()
-QTimer.singleShot(0, app.quit)
+def idle():
+    print("IDLE", time.time(), flush=True)
+    app.quit()
+QTimer.singleShot(0, idle)
 app.exec()
 """
 
 COMFYDESK = """
 import time
 from PySide6.QtCore import QTimer
-from app.ui.application import make_application
 from app.config import resolve_paths
-from app.ui.context import build_context
-from app.ui.main_window import MainWindow
+from app.ui.application import make_application, start_window
 app = make_application()
-ctx = build_context(resolve_paths())
-window = MainWindow(ctx)
-window.show()
-QTimer.singleShot(0, app.quit)
+window = start_window(resolve_paths().ensure())
+QTimer.singleShot(0, lambda: print("IDLE", time.time(), flush=True))
+def ready():
+    print("READY", time.time(), flush=True)
+    QTimer.singleShot(0, app.quit)
+window.ready.connect(ready)
 app.exec()
 window.close()
-ctx.shutdown()
+window.ctx.shutdown()
 """
 
 
-def time_process(code: str, home: str) -> float:
-    env = dict(os.environ, COMFYDESK_HOME=home, QT_QPA_PLATFORM=os.environ.get(
-        "QT_QPA_PLATFORM", "offscreen"))
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
-    return time.perf_counter() - start
+def run_child(code: str, home: str) -> dict[str, float]:
+    env = dict(os.environ, COMFYDESK_HOME=home,
+               QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    start = time.time()
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    stamps = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        if key in ("IDLE", "READY"):
+            stamps[key] = float(value) - start
+    return stamps
+
+
+def row(name: str, values: list[float]) -> str:
+    return (f"{name:<40}{statistics.median(values):>10.3f}{min(values):>8.3f}"
+            f"{max(values):>8.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    bare, shown, ready = [], [], []
     with tempfile.TemporaryDirectory() as home:
-        time_process(COMFYDESK, home)  # first run creates and migrates the database
-        bare, desk = [], []
+        run_child(COMFYDESK, home)  # the first start creates and migrates the database
         for _ in range(args.runs):
-            bare.append(time_process(BARE, home))
-            desk.append(time_process(COMFYDESK, home))
-    bare_median, desk_median = statistics.median(bare), statistics.median(desk)
-    print(f"{'what':<34}{'median s':>10}{'min s':>8}{'max s':>8}")
-    print(f"{'bare PySide6 QMainWindow':<34}{bare_median:>10.3f}{min(bare):>8.3f}{max(bare):>8.3f}")
-    print(f"{'ComfyDesk main window':<34}{desk_median:>10.3f}{min(desk):>8.3f}{max(desk):>8.3f}")
-    ratio = desk_median / bare_median
-    print(f"{'ratio (target <= 1.5)':<34}{ratio:>10.2f}")
-    print(f"{'ComfyDesk <= 1.0 s':<34}{'yes' if desk_median <= 1.0 else 'no':>10}")
+            bare.append(run_child(BARE, home)["IDLE"])
+            stamps = run_child(COMFYDESK, home)
+            shown.append(stamps["IDLE"])
+            ready.append(stamps["READY"])
+    print(f"{'what (seconds from process start)':<40}{'median':>10}{'min':>8}{'max':>8}")
+    print(row("bare PySide6 QMainWindow: shown+idle", bare))
+    print(row("ComfyDesk: shown+idle", shown))
+    print(row("ComfyDesk: panels ready", ready))
+    ratio = statistics.median(shown) / statistics.median(bare)
+    print(f"{'ratio shown+idle (target <= 1.5)':<40}{ratio:>10.2f}")
+    verdict = 'yes' if statistics.median(shown) <= 1.0 else 'no'
+    print(f"{'ComfyDesk shown+idle <= 1.0 s':<40}{verdict:>10}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.config import APP_NAME, Paths, resolve_paths
@@ -68,7 +69,9 @@ def start_window(paths: Paths, qt_handler: QtLogHandler | None = None) -> MainWi
         QMessageBox.critical(window, title, str(exc))
         QApplication.exit(2)
 
-    tasks.run(load_foundation, paths, on_done=attach, on_error=failed, name="start-up")
+    # Start loading once the first paint is done, so the loader's imports do not delay it.
+    QTimer.singleShot(0, lambda: tasks.run(load_foundation, paths, on_done=attach,
+                                           on_error=failed, name="start-up"))
     return window
 
 
