@@ -208,3 +208,38 @@ def test_works_through_the_packs_routes_without_a_folder(make_window, fake_comfy
     qtbot.waitUntil(lambda: names(dock) == ["remote one"], timeout=5000)
     registry = (fake_comfy.input_dir / "grid_pool" / "profiles.json").read_text()
     assert "remote one" in registry
+
+
+def test_filter_adopt_active_mark_and_recovery_notice(make_window, comfy, qtbot):  # noqa: F811
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "aaa", count=2)
+    write_pack_pool(base, "bbb", count=1)
+    write_pack_pool(base, "node-pool", count=2)
+    (base / "profiles.json").write_text(
+        '{"profiles": [{"id": "aaa", "name": "alpha"}, {"id": "bbb", "name": "beta"}, {"id": "x')
+    window, _ctx = make_window()
+    dock = window.profiles_dock
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.use_comfyui_folder(comfy)
+    qtbot.waitUntil(lambda: "kept as profiles.json.corrupt-" in dock.last_message, timeout=5000)
+    assert names(dock) == ["alpha", "beta"]
+
+    dock.filter_edit.setText("BET")
+    assert dock.proxy.rowCount() == 1
+    dock.filter_edit.clear()
+    assert dock.proxy.rowCount() == 2
+
+    assert dock.unnamed_model.rowCount() == 1
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.adopt_pool("node-pool", "adopted")
+    qtbot.waitUntil(lambda: names(dock) == ["adopted", "alpha", "beta"], timeout=5000)
+    assert dock.unnamed_model.rowCount() == 0
+    assert dock.current_profile_id() == "node-pool"  # keeps its id: workflows still find it
+
+    qtbot.waitUntil(lambda: dock.images.model.rowCount() == 2, timeout=5000)
+    grid = dock.images.grid
+    grid.setCurrentIndex(dock.images.model.index(1))
+    qtbot.mouseClick(dock.images.active_button, Qt.MouseButton.LeftButton)
+    model = dock.images.model
+    qtbot.waitUntil(lambda: str(model.data(model.index(1))).startswith("★"), timeout=5000)
+    assert dock.service.pool("node-pool").active == 1
