@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from tests.fake_comfy import reference
@@ -107,6 +109,15 @@ def test_reboot_restarts_the_server(fake_comfy):
         assert recorder.wait_closed()
     finally:
         recorder.close()
-    assert fake_comfy.wait_idle(5)
-    session_gone = requests.get(f"{fake_comfy.url}/history/{prompt_id}", timeout=5)
-    assert session_gone.json() == {}
+    assert _get_when_back(f"{fake_comfy.url}/history/{prompt_id}").json() == {}
+
+
+def _get_when_back(url: str, timeout: float = 10.0) -> requests.Response:
+    """GET ``url`` as soon as the rebooting server accepts connections again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return requests.get(url, timeout=5)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
