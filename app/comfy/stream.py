@@ -5,6 +5,16 @@ A thin shell: timing rules live in :mod:`app.comfy.policy`, prompt book-keeping 
 
 ``on_event`` is called on the stream's thread. Open the stream (and ``wait_connected``)
 before posting prompts with this ``client_id``, so no event is sent to nobody.
+
+Never losing a result::
+
+    prompt_id = str(uuid.uuid4())
+    stream.watch(prompt_id, posted=False)       # before the POST: nothing slips through
+    client.queue_prompt(prompt, stream.client_id, prompt_id=prompt_id)
+    stream.watch(prompt_id)                     # now posted: may be declared lost later
+
+Exactly one :class:`~app.comfy.events.PromptFinished` follows, over the socket or, after
+a gap, from ``/history`` (or ``/api/jobs``) and ``/queue``.
 """
 
 from __future__ import annotations

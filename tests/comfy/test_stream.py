@@ -285,3 +285,15 @@ def test_a_silent_socket_is_declared_dead_by_the_watchdog():
         listener.close()
         for conn in held:
             conn.close()
+
+
+def test_a_quiet_but_alive_server_keeps_the_socket(fake_comfy, make_stream, prompt):
+    # A checkpoint load can take many seconds without a frame; pongs prove the link lives.
+    fake_comfy.scenario.node_durations["4"] = 1.2
+    stream, rec = make_stream(ping_interval=0.2, silence_timeout=0.8)
+    assert stream.wait_connected(5)
+    prompt_id = _post(fake_comfy, stream, prompt)
+    assert rec.wait_for(finished(prompt_id))
+    (done,) = rec.of(ev.PromptFinished)
+    assert done.via == "websocket"
+    assert rec.connection_states() == [True]
