@@ -18,7 +18,7 @@ from typing import Any
 
 from app.comfy.client import ComfyClient
 from app.comfy.errors import ComfyError, ComfyUnreachable, PromptRejected
-from app.comfy.events import ConnectionChanged, Event
+from app.comfy.events import ConnectionChanged, Event, Status
 from app.comfy.stream import EventStream
 from app.profiler.backends import BackendChoice, choose_backends
 from app.profiler.engine import Step, Timeline, build_steps
@@ -117,6 +117,7 @@ class ProfileRun:
         try:
             if not stream.wait_connected(options.connect_timeout):
                 raise ComfyUnreachable(client.address, "the websocket did not connect")
+            self._wait_for_greeting(client.address)
             choice = choose_backends(client.address, client.system_stats, options.nvml_api,
                                      options.use_nvml)
             try:
@@ -126,6 +127,23 @@ class ProfileRun:
         finally:
             stream.stop()
             client.close()
+
+    def _wait_for_greeting(self, address: str) -> None:
+        """Wait for the server's first ``status`` frame on our socket before posting.
+
+        The socket is registered under our client id around that frame; a prompt posted
+        earlier could run (a cached one in milliseconds) before its events have a receiver.
+        The reference captures do the same: connect, wait for status, then POST.
+        """
+        deadline = time.monotonic() + self._options.connect_timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                event = self._events.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if isinstance(event, Status):
+                return
+        raise ComfyUnreachable(address, "the websocket connected but ComfyUI sent no status")
 
     def _run_connected(self, client: ComfyClient, stream: EventStream,
                        choice: BackendChoice) -> RunRecord:

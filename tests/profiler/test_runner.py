@@ -15,6 +15,9 @@ from tests.profiler.fake_nvml import GIB, FakeNvml
 pytestmark = pytest.mark.integration
 REF = Path(__file__).resolve().parents[1] / "data" / "comfyui-reference"
 MARGIN = 0.25  # event delivery + scheduling on a busy 2-core machine
+# Both ends are stamped on arrival, so the start frame can arrive a little later than it was
+# sent while the end frame does not: a measured time may come out a hair under the duration.
+EARLY = 0.03
 
 
 def reference_prompt() -> dict:
@@ -37,8 +40,8 @@ def test_slower_node_is_reported_slower_within_its_configured_time(fake_comfy, s
     assert record.summary.status == "completed", record.summary.error
     steps = {s.node_id: s for s in record.steps}
     assert steps["8"].exec_time > steps["6"].exec_time
-    assert 0.2 <= steps["6"].exec_time <= 0.2 + MARGIN
-    assert 0.6 <= steps["8"].exec_time <= 0.6 + MARGIN
+    assert 0.2 - EARLY <= steps["6"].exec_time <= 0.2 + MARGIN
+    assert 0.6 - EARLY <= steps["8"].exec_time <= 0.6 + MARGIN
     assert steps["8"].node_type == "VAEDecode" and not steps["8"].cached
     assert store.sample_count(record.id) > 10  # ~40 samples at 20 ms, written in batches
     assert record.summary.total_time >= 0.8
