@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,12 @@ def test_mask_overlay_toggle_and_cancelled_import(dock_window, comfy, tmp_path, 
     shown = [model.data(model.index(r), Qt.ItemDataRole.DecorationRole) for r in range(2)]
     assert shown[0] == plain[0]  # no mask: unchanged
     assert shown[1] != plain[1]  # the mask is drawn over the image
+
+    out = tmp_path / "exported.zip"
+    dock.export_profile(dock.current_profile_id(), out)
+    qtbot.waitUntil(lambda: "Exported to" in dock.last_message, timeout=5000)
+    with zipfile.ZipFile(out) as zf:
+        assert zf.namelist()[0] == "profile_meta.json"
 
     big = tmp_path / "big"
     big.mkdir()

@@ -69,8 +69,8 @@ class ZipTransfers:
             service.export,
             profile_id,
             dest,
-            done=lambda path: (dialog.close(), self._show_message(f"Exported to {path}.")),
-            failed=lambda exc: (dialog.close(), self._show_error(exc)),
+            done=lambda path: (self._finish(dialog), self._show_message(f"Exported to {path}.")),
+            failed=lambda exc: (self._finish(dialog), self._show_error(exc)),
             progress=lambda d, t: self._set_progress(dialog, d, t),
         )
         dialog.canceled.connect(handle.cancel)
@@ -86,7 +86,7 @@ class ZipTransfers:
         dialog = self._progress(f"Importing {len(paths)} profile zip(s)…")
 
         def done(result: tuple[list[Any], list[str]]) -> None:
-            dialog.close()
+            self._finish(dialog)
             entries, failures = result
             if entries:
                 names = ", ".join(f"“{e.name}”" for e in entries)
@@ -100,7 +100,7 @@ class ZipTransfers:
         handle = self._run(
             work,
             done=done,
-            failed=lambda exc: (dialog.close(), self._show_error(exc)),
+            failed=lambda exc: (self._finish(dialog), self._show_error(exc)),
             progress=lambda d, t: self._set_progress(dialog, d, t),
         )
         dialog.canceled.connect(handle.cancel)
@@ -114,6 +114,12 @@ class ZipTransfers:
         dialog.setAutoReset(False)
         self.progress_dialog = dialog
         return dialog
+
+    def _finish(self, dialog: QProgressDialog) -> None:
+        dialog.close()
+        dialog.deleteLater()
+        if self.progress_dialog is dialog:
+            self.progress_dialog = None
 
     @staticmethod
     def _set_progress(dialog: QProgressDialog, done: int, total: int) -> None:
