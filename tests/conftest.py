@@ -42,4 +42,48 @@ def pytest_collection_modifyitems(items):
         if "qtbot" in names or "qapp" in names:
             item.add_marker(pytest.mark.gui)
 
-from tests.fake_comfy.fixtures import _fake_comfy_session, fake_comfy, fake_comfy_factory  # noqa: E402, F401, E501
+from tests.fake_comfy.fixtures import _fake_comfy_session, fake_comfy, fake_comfy_factory  # noqa: E402, F401
+
+
+def _running_qthreads() -> list[str]:
+    import gc
+
+    from PySide6.QtCore import QThread
+
+    running = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, QThread) and obj.isRunning() and obj is not QThread.currentThread():
+                running.append(obj.objectName() or type(obj).__name__)
+        except RuntimeError:  # the C++ side is already gone
+            continue
+    return running
+
+
+def _stream_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate()
+            if t.name.startswith("comfy-stream") and t.is_alive()]
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads(request):
+    """A QThread or an event-stream thread still running after a test is a leak (STYLE 17)."""
+    before = set(_stream_threads())
+    yield
+    is_gui = request.node.get_closest_marker("gui") is not None
+    if not is_gui and not set(_stream_threads()) - before:
+        return
+    import time
+
+    deadline = time.monotonic() + 3.0
+    leaked: list[str] = []
+    while time.monotonic() < deadline:
+        leaked = [name for name in _stream_threads() if name not in before]
+        if is_gui:
+            leaked += _running_qthreads()
+        if not leaked:
+            return
+        time.sleep(0.05)  # fixture-side grace period for threads that are already stopping
+    pytest.fail(f"threads left running after the test: {', '.join(leaked)}", pytrace=False)
