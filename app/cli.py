@@ -30,6 +30,8 @@ def register_feature_commands(subparsers: argparse._SubParsersAction) -> None:
     profiles_commands.register(subparsers)
     from app.generation import commands as generation_commands
     generation_commands.register(subparsers)
+    from app.profiler import commands as profiler_commands
+    profiler_commands.register(subparsers)
     pass
 
 
