@@ -14,11 +14,14 @@ from app.comfy.errors import (
     PromptRejected,
     WorkflowError,
 )
+from app.comfy.prompt import ApiNode, ApiPrompt
 from app.comfy.results import Capabilities, Job, QueuedPrompt, QueueItem, QueueState
 from app.comfy.stream import EventStream
 from app.comfy.system import DeviceStats, SystemStats
 
 __all__ = [
+    "ApiNode",
+    "ApiPrompt",
     "Capabilities",
     "ComfyClient",
     "ComfyError",
