@@ -14,22 +14,12 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
     QInputDialog,
-    QLabel,
-    QLineEdit,
     QMenu,
     QMessageBox,
     QProgressDialog,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -42,7 +32,7 @@ from app.ui.models.profiles import (
     SortRole,
     UnnamedPoolsModel,
 )
-from app.ui.widgets.profile_images import PoolImagesPanel
+from app.ui.widgets.profile_panel import setup_ui
 from app.ui.widgets.profile_zip import ZipTransfers
 
 SECTION = "profiles"
@@ -81,7 +71,7 @@ class ProfilesDock(QDockWidget):
         self.proxy.setSortRole(SortRole)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.unnamed_model = UnnamedPoolsModel(self)
-        self._build_ui()
+        setup_ui(self)
         self._build_actions()
         self.zips = ZipTransfers(
             self, self._run, self.show_message, self._show_error, self._then_select
@@ -92,79 +82,7 @@ class ProfilesDock(QDockWidget):
         ctx.backends.active_backend_changed.connect(self._on_backend_changed)
         self.reload()
 
-    # -- layout -------------------------------------------------------------------------------
-    def _build_ui(self) -> None:
-        main = QWidget(self)
-        layout = QVBoxLayout(main)
-        top = QHBoxLayout()
-        self.status_label = QLabel("Loading profiles…")
-        self.status_label.setObjectName("profiles.status")
-        self.status_label.setWordWrap(True)
-        self.set_folder_button = QPushButton("Set ComfyUI folder…")
-        self.set_folder_button.clicked.connect(self.ask_comfyui_folder)
-        self.set_folder_button.hide()
-        top.addWidget(self.status_label, 1)
-        top.addWidget(self.set_folder_button)
-        layout.addLayout(top)
-        message_row = QHBoxLayout()
-        self.message_label = QLabel()
-        self.message_label.setObjectName("profiles.message")
-        self.message_label.setWordWrap(True)
-        self.undo_button = QPushButton("Undo delete")
-        self.undo_button.clicked.connect(self.undo_delete)
-        self.undo_button.hide()
-        message_row.addWidget(self.message_label, 1)
-        message_row.addWidget(self.undo_button)
-        layout.addLayout(message_row)
-        self.toolbar = QToolBar(main)
-        layout.addWidget(self.toolbar)
-        self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter profiles")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        layout.addWidget(self.filter_edit)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        self.table = self._make_table(self.proxy, "profiles.table")
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._table_menu)
-        splitter.addWidget(self.table)
-        unnamed = QWidget()
-        unnamed_layout = QVBoxLayout(unnamed)
-        unnamed_layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Unnamed pools (Image Pool nodes without a profile)"), 1)
-        self.adopt_button = QPushButton("Adopt…")
-        self.adopt_button.clicked.connect(self.ask_adopt)
-        row.addWidget(self.adopt_button)
-        unnamed_layout.addLayout(row)
-        self.unnamed_view = self._make_table(self.unnamed_model, "profiles.unnamed")
-        unnamed_layout.addWidget(self.unnamed_view)
-        splitter.addWidget(unnamed)
-        self.images = PoolImagesPanel(self.ctx, self._run, self._show_error, self._confirm, self)
-        self.images.pool_changed.connect(self._on_pool_changed)
-        splitter.addWidget(self.images)
-        splitter.setStretchFactor(2, 2)
-        layout.addWidget(splitter, 1)
-        self.runs_label = QLabel()
-        self.runs_label.setObjectName("profiles.runs")
-        layout.addWidget(self.runs_label)
-        self.setWidget(main)
-
-    @staticmethod
-    def _make_table(model, name: str) -> QTableView:
-        view = QTableView()
-        view.setObjectName(name)
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.verticalHeader().hide()
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        view.horizontalHeader().setStretchLastSection(True)
-        return view
-
+    # -- actions ---------------------------------------------------------------------------------
     def _action(
         self,
         text: str,
