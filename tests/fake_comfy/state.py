@@ -30,6 +30,7 @@ class WsClient:
     logs: bool = False
     first_message_seen: bool = False
     request_transport: Any = None
+    logs_sent: bool = False
 
 
 @dataclass
@@ -183,8 +184,11 @@ class ServerState:
         del self.logs[:-300]
         for client in list(self.sockets.values()):
             if client.logs:
+                # the terminal size only comes with a subscriber's first batch
+                size = None if client.logs_sent else {"cols": 80, "rows": 24}
+                client.logs_sent = True
                 await _send(client.ws.send_str, json.dumps(
-                    {"type": "logs", "data": {"entries": [entry], "size": None}}))
+                    {"type": "logs", "data": {"entries": [entry], "size": size}}))
 
 
 def strip_sensitive(extra_data: dict[str, Any]) -> dict[str, Any]:

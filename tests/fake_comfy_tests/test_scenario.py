@@ -141,6 +141,10 @@ def test_log_subscription_streams_server_lines(fake_comfy):
             for f in fs))
     finally:
         recorder.close()
+    logs = [f["data"] for f in recorder.frames if f["type"] == "logs"]
+    assert logs[0] == {"entries": [{"t": logs[0]["entries"][0]["t"], "m": "got prompt\n"}],
+                       "size": {"cols": 80, "rows": 24}}
+    assert all(batch["size"] is None for batch in logs[1:])
     raw = requests.get(fake_comfy.url + "/internal/logs/raw", timeout=5).json()
     assert raw["entries"][0]["m"] == "got prompt\n"
 

@@ -46,6 +46,18 @@ def test_cached_rerun_replays_executed_and_writes_nothing(fake_comfy):
     assert entry["outputs"]["9"]["images"][0]["filename"] == "ComfyUI_00001_.png"
 
 
+def test_run_after_restart_is_cold_and_numbers_continue(fake_comfy):
+    for number in range(1, 9):
+        (fake_comfy.output_dir / f"ComfyUI_{number:05}_.png").write_bytes(b"old")
+    fake_comfy.restart()
+    frames, _ = _run(fake_comfy, _ok_prompt())
+    assert summaries(frames) == summaries(
+        reference_frames("ws_run_after_restart_with_manager.jsonl"))
+    frames, _ = _run(fake_comfy, _ok_prompt())
+    assert summaries(frames) == summaries(
+        reference_frames("ws_run_after_restart_with_manager_cached.jsonl"))
+
+
 def test_changed_seed_runs_only_downstream_nodes(fake_comfy):
     _run(fake_comfy, _ok_prompt())
     body = _ok_prompt()
