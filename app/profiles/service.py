@@ -161,9 +161,11 @@ class LocalProfiles:
         return pool.PoolView.from_manifest(self._manifest(pool_id))
 
     def image_path(self, pool_id: str, name: str) -> Path:
-        if not pool.is_plain_file_name(name):
+        path = self.folder(pool_id) / name
+        # A link could point anywhere on the disk; a pool only holds plain files.
+        if not pool.is_plain_file_name(name) or path.is_symlink():
             raise PoolNotFound(f"{pool_id}/{name}")
-        return self.folder(pool_id) / name
+        return path
 
     def read_image(self, pool_id: str, name: str) -> bytes:
         return self.image_path(pool_id, name).read_bytes()

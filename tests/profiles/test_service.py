@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import pytest
 
@@ -219,3 +220,15 @@ def test_manifest_entries_pointing_outside_the_pool_are_ignored(profiles, base):
     assert [s.image for s in profiles.pool("p").slots] == ["img_0001.png"]
     with pytest.raises(PoolNotFound):
         profiles.image_path("p", "../../secret.png")
+
+
+def test_a_link_inside_a_pool_is_never_followed(profiles, base, tmp_path):
+    folder = write_pack_pool(base, "p", count=1)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png_bytes())
+    (folder / "img_0002.png").symlink_to(secret)
+    with pytest.raises(PoolNotFound):
+        profiles.read_image("p", "img_0002.png")
+    write_pack_registry(base, [("p", "pool")])
+    with zipfile.ZipFile(profiles.export("p", tmp_path / "out.zip")) as zf:
+        assert "pool/img_0002.png" not in zf.namelist()

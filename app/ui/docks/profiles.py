@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -63,6 +63,7 @@ class ProfilesDock(QDockWidget):
         self._services: dict[tuple, Any] = {}
         self._handles: list[Any] = []
         self._restoring = False
+        self._loaded_key: tuple | None = None
         self.last_message = ""
         self.confirm_box: QMessageBox | None = None
         self.table_model = ProfilesTableModel(self)
@@ -214,6 +215,18 @@ class ProfilesDock(QDockWidget):
         box.open()
         return box
 
+    def changeEvent(self, event: QEvent) -> None:
+        # The settings dialog edits ctx.settings in place and sends no signal: when the window
+        # is active again, reload if the ComfyUI folder or the active backend changed.
+        super().changeEvent(event)
+        if (
+            event.type() == QEvent.Type.ActivationChange
+            and self.isActiveWindow()
+            and self._loaded_key is not None
+            and self._service_key() != self._loaded_key
+        ):
+            self.reload()
+
     # -- loading --------------------------------------------------------------------------------
     def _service_key(self) -> tuple:
         comfy = self.ctx.settings.comfyui_dir
@@ -221,7 +234,7 @@ class ProfilesDock(QDockWidget):
 
     @Slot()
     def reload(self) -> None:
-        key = self._service_key()
+        key = self._loaded_key = self._service_key()
         cached = self._services.get(key)
         trash = self.ctx.paths.trash_dir / "profiles"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,9 @@ class ZipTransfers:
         self.progress_dialog: QProgressDialog | None = None
 
     def ask_export(self, service: Any, profile_id: str, name: str) -> None:
+        safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(". ") or "profile"
         dialog = QFileDialog(
-            self._parent, "Export profile", str(Path.home() / f"{name}.zip"), ZIP_FILTER
+            self._parent, "Export profile", str(Path.home() / f"{safe}.zip"), ZIP_FILTER
         )
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("zip")
