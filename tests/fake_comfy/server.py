@@ -149,6 +149,12 @@ class FakeComfy:
         self._call(self._abort_work(clear_history))
         self._call(self._start())
 
+    def crash(self) -> None:
+        """ComfyUI died: port closed, connections dropped, the running prompt, queue, cache
+        and history lost (files stay). :meth:`start` brings it back empty."""
+        self._call(self._stop())
+        self._call(self._abort_work(clear_history=True))
+
     def reset(self) -> None:
         """Back to a fresh server (between tests): queue, history, cache, scenario, request
         log, logs and files; the port stays the same and is opened if it was stopped."""

@@ -222,6 +222,23 @@ def test_restart_clears_history_but_keeps_files(fake_comfy):
         "timestamp": entry["status"]["messages"][1][1]["timestamp"]}]  # cold again
 
 
+def test_crash_loses_the_running_prompt_and_history(fake_comfy):
+    fake_comfy.scenario.step_duration = 0.05
+    body = reference.load("prompt_api.json")
+    body["prompt"]["3"]["inputs"]["steps"] = 100
+    done = _post(fake_comfy, reference.load("prompt_api.json")).json()["prompt_id"]
+    assert fake_comfy.wait_history(done) is not None
+    running = _post(fake_comfy, body).json()["prompt_id"]
+    fake_comfy.crash()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(fake_comfy.url + "/queue", timeout=5)
+    fake_comfy.start()
+    assert requests.get(fake_comfy.url + "/queue", timeout=5).json() == {
+        "queue_running": [], "queue_pending": []}
+    assert fake_comfy.history == {}
+    assert fake_comfy.wait_history(running, timeout=0.1) is None
+
+
 def test_factory_makes_independent_servers(fake_comfy, fake_comfy_factory):
     other = fake_comfy_factory()
     assert other.port != fake_comfy.port
