@@ -127,7 +127,7 @@ class BackendHub(QObject):
         self._started = True
         for url in self.urls:
             client = self.client(url)
-            stream = EventStream(client.address, self.client_id,
+            stream = EventStream(client.address, self.client_id, client=client,
                                  on_event=lambda event, u=url: self._stream_event.emit(u, event))
             self._streams[url] = stream
             stream.start()
