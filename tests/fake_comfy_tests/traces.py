@@ -47,3 +47,38 @@ def summary(frame: Any) -> tuple:
 
 def summaries(frames: list[Any]) -> list[tuple]:
     return [summary(f) for f in frames]
+
+
+def normalized(frames: list[Any], prompt_ids: list[str], client_id: str | None) -> list[Any]:
+    """Frames with ids replaced by placeholders and timestamps zeroed, for exact equality;
+    binary frames reduce to their 8-byte header."""
+    out: list[Any] = []
+    for frame in frames:
+        if isinstance(frame, bytes):
+            out.append(frame[:8].hex())
+            continue
+        text = json.dumps(frame)
+        for index, prompt_id in enumerate(prompt_ids):
+            text = text.replace(prompt_id, f"PROMPT{index}")
+        if client_id:
+            text = text.replace(client_id, "CLIENT")
+        data = json.loads(text)
+        if "timestamp" in data["data"]:
+            data["data"]["timestamp"] = 0
+        out.append(data)
+    return out
+
+
+def reference_normalized(name: str) -> list[Any]:
+    """A captured trace, normalized with the ids its client markers recorded."""
+    prompt_ids: list[str] = []
+    client_id = None
+    for line in reference.path(name).read_text().splitlines():
+        record = json.loads(line)
+        if record["kind"] != "client_event":
+            continue
+        if record["event"] == "http_post_prompt_response":
+            prompt_ids.append(record["data"]["body"]["prompt_id"])
+        elif record["event"] == "ws_connected":
+            client_id = record["data"]["url"].split("clientId=")[1]
+    return normalized(reference_frames(name), prompt_ids, client_id)
