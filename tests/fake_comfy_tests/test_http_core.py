@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.fake_comfy import reference
+from tests.fake_comfy_tests.traces import normalized_history
 from tests.fake_comfy_tests.wsclient import Recorder
 
 
@@ -84,6 +85,45 @@ def test_history_entry_has_the_reference_shape(fake_comfy):
     assert requests.get(f"{fake_comfy.url}/history/nope", timeout=5).json() == {}
     assert list(requests.get(f"{fake_comfy.url}/history?max_items=1", timeout=5).json()) == [
         prompt_id]
+
+
+def _reference_history(name: str) -> tuple[dict, list[str], str]:
+    data = reference.load(name)
+    data = data.get("body", data)
+    ids = list(data)
+    return data, ids, next(iter(data.values()))["prompt"][3]["client_id"]
+
+
+def test_history_equals_the_captured_entries(fake_comfy):
+    for name in ("history_ok.json", "history_cached.json"):
+        want, want_ids, want_client = _reference_history(name)
+        body = reference.load("prompt_api.json")
+        body["client_id"] = "client-under-test-0001"
+        prompt_id = _post(fake_comfy, body).json()["prompt_id"]
+        got = requests.get(f"{fake_comfy.url}/history/{prompt_id}", timeout=5)
+        if not got.json():
+            assert fake_comfy.wait_history(prompt_id) is not None
+            got = requests.get(f"{fake_comfy.url}/history/{prompt_id}", timeout=5)
+        mine = normalized_history(got.json(), [prompt_id], "client-under-test-0001")
+        theirs = normalized_history(want, want_ids, want_client)
+        mine[next(iter(mine))]["prompt"][0] = theirs[next(iter(theirs))]["prompt"][0]
+        assert mine == theirs, name
+
+
+def test_history_list_after_restart_equals_the_capture(fake_comfy):
+    for number in range(1, 9):
+        (fake_comfy.output_dir / f"ComfyUI_{number:05}_.png").write_bytes(b"old")
+    fake_comfy.restart()
+    want = reference.load("history_list_max2.json")["body"]
+    ids = []
+    for entry in want.values():  # posted like the capture: no extra_data, own client ids
+        body = {"prompt": entry["prompt"][2], "client_id": entry["prompt"][3]["client_id"]}
+        ids.append(_post(fake_comfy, body).json()["prompt_id"])
+        assert fake_comfy.wait_history(ids[-1]) is not None
+    got = requests.get(fake_comfy.url + "/history", params={"max_items": 2}, timeout=5).json()
+    assert normalized_history(got, ids, None) == normalized_history(want, list(want), None)
+    latest = requests.get(fake_comfy.url + "/history", params={"max_items": 1}, timeout=5)
+    assert list(latest.json()) == ids[1:]
 
 
 def test_saved_png_is_served_with_real_size_and_metadata(fake_comfy):

@@ -82,3 +82,18 @@ def reference_normalized(name: str) -> list[Any]:
         elif record["event"] == "ws_connected":
             client_id = record["data"]["url"].split("clientId=")[1]
     return normalized(reference_frames(name), prompt_ids, client_id)
+
+
+def normalized_history(history: dict[str, Any], prompt_ids: list[str],
+                       client_id: str | None) -> dict[str, Any]:
+    """A /history answer with ids replaced and message timestamps zeroed."""
+    text = json.dumps(history)
+    for index, prompt_id in enumerate(prompt_ids):
+        text = text.replace(prompt_id, f"PROMPT{index}")
+    if client_id:
+        text = text.replace(client_id, "CLIENT")
+    data = json.loads(text)
+    for entry in data.values():
+        for _, message in entry["status"]["messages"]:
+            message["timestamp"] = 0
+    return data
