@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from app.db import Database
     from app.ui.backends import BackendHub
+    from app.ui.signals import AppSignals
     from app.ui.workers import TaskRunner
 
 
@@ -38,6 +39,7 @@ class AppContext:
     database: Database
     backends: BackendHub
     tasks: TaskRunner
+    signals: AppSignals
     central: CentralArea = field(default_factory=CentralArea)
     warnings: list[str] = field(default_factory=list)
 
@@ -91,12 +93,14 @@ def context_from(foundation: Foundation, tasks: TaskRunner | None = None,
                  start_backends: bool = True, poll: bool = True) -> AppContext:
     """Create the GUI-thread services (backend hub, task runner) around a prepared foundation."""
     from app.ui.backends import BackendHub
+    from app.ui.signals import AppSignals
     from app.ui.workers import TaskRunner
 
     hub = BackendHub(foundation.settings, poll=poll)
     context = AppContext(paths=foundation.paths, settings_store=foundation.settings_store,
                          settings=foundation.settings, database=foundation.database,
-                         backends=hub, tasks=tasks or TaskRunner(), warnings=foundation.warnings)
+                         backends=hub, tasks=tasks or TaskRunner(), signals=AppSignals(),
+                         warnings=foundation.warnings)
     if start_backends:
         hub.start()
     return context

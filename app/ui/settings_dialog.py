@@ -242,6 +242,7 @@ class SettingsDialog(QDialog):
         self._apply(self.draft)
         if backends_changed:
             self._ctx.backends.reconfigure(self._ctx.settings)
+        self._ctx.signals.settings_changed.emit()
         log.info("settings saved to %s", self._ctx.settings_store.path)
         self.accept()
 

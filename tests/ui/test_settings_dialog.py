@@ -76,3 +76,22 @@ def test_data_folder_is_shown_read_only(make_window, qtbot):
     data = dialog.findChild(type(dialog.comfyui_edit), "settings.data_dir")
     assert data.isReadOnly() and data.text() == str(ctx.paths.data_dir)
     dialog.reject()
+
+
+def test_profiles_panel_follows_a_new_comfyui_folder(make_window, qtbot, tmp_path):
+    comfy = tmp_path / "ComfyUI"
+    for folder in ("models", "user", "input/grid_pool/0123456789abcdef0123456789abcdef"):
+        (comfy / folder).mkdir(parents=True)
+    (comfy / "main.py").write_text("")
+    pool = comfy / "input/grid_pool"
+    (pool / "profiles.json").write_text(json.dumps({"profiles": [
+        {"id": "0123456789abcdef0123456789abcdef", "name": "characters_A", "created": 1}]}))
+    (pool / "0123456789abcdef0123456789abcdef/manifest.json").write_text(
+        json.dumps({"active": 0, "slots": [], "next_seq": 1}))
+    window, _ctx = make_window()
+    model = window.profiles_dock.table_model
+    dialog = _dialog(window, qtbot)
+    dialog.comfyui_edit.setText(str(comfy))
+    _save(dialog)
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    assert model.info(0).name == "characters_A"

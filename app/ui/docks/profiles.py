@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -81,6 +81,7 @@ class ProfilesDock(QDockWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_profile_selection)
         self.unnamed_view.selectionModel().selectionChanged.connect(self._on_unnamed_selection)
         ctx.backends.active_backend_changed.connect(self._on_backend_changed)
+        ctx.signals.settings_changed.connect(self._settings_changed)
         self.reload()
 
     # -- actions ---------------------------------------------------------------------------------
@@ -215,16 +216,10 @@ class ProfilesDock(QDockWidget):
         box.open()
         return box
 
-    def changeEvent(self, event: QEvent) -> None:
-        # The settings dialog edits ctx.settings in place and sends no signal: when the window
-        # is active again, reload if the ComfyUI folder or the active backend changed.
-        super().changeEvent(event)
-        if (
-            event.type() == QEvent.Type.ActivationChange
-            and self.isActiveWindow()
-            and self._loaded_key is not None
-            and self._service_key() != self._loaded_key
-        ):
+    @Slot()
+    def _settings_changed(self) -> None:
+        """Reload when the ComfyUI folder or the active backend changed in Settings."""
+        if self._loaded_key is not None and self._service_key() != self._loaded_key:
             self.reload()
 
     # -- loading --------------------------------------------------------------------------------
