@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 import requests
@@ -191,6 +192,50 @@ def test_queue_listing_delete_and_interrupt_by_id(fake_comfy):
     history = fake_comfy.history
     assert ids[1] not in history
     assert history[ids[0]]["status"]["messages"][-1][0] == "execution_interrupted"
+
+
+def test_busy_queue_answers_equal_the_capture(fake_comfy):
+    """A running, B and C pending; delete B; interrupt A (queue_busy.json)."""
+    captured = reference.load("queue_busy.json")
+    before = captured["GET /queue while A running, B and C pending"]
+    _post(fake_comfy, reference.load("prompt_api.json"))  # warm the cache like the capture
+    assert fake_comfy.wait_idle(10)
+    fake_comfy.scenario.step_duration = 0.05
+    want_ids = [item[1] for item in before["queue_running"] + before["queue_pending"]]
+    ids = []
+    for item in before["queue_running"] + sorted(before["queue_pending"]):
+        ids.append(_post(fake_comfy, {"prompt": item[2], **item[3]}).json()["prompt_id"])
+
+    def same(got: dict, want: dict) -> None:
+        mine = json.loads(_replace(json.dumps(got), ids))
+        theirs = json.loads(_replace(json.dumps(want), want_ids))
+        for item in mine["queue_running"] + mine["queue_pending"]:
+            item[0] = "N"
+        for item in theirs["queue_running"] + theirs["queue_pending"]:
+            item[0] = "N"
+        assert mine == theirs
+
+    same(requests.get(fake_comfy.url + "/queue", timeout=5).json(), before)
+    assert requests.get(fake_comfy.url + "/prompt", timeout=5).json() == captured[
+        "GET /prompt at same time"]
+    requests.post(fake_comfy.url + "/queue", json={"delete": [ids[1]]}, timeout=5)
+    same(requests.get(fake_comfy.url + "/queue", timeout=5).json(),
+         captured["GET /queue after delete"])
+    requests.post(fake_comfy.url + "/interrupt", json={"prompt_id": ids[0]}, timeout=5)
+    history_a = fake_comfy.wait_history(ids[0])
+    assert fake_comfy.wait_history(ids[2]) is not None
+    mine = normalized_history({"A": history_a}, ids, None)["A"]
+    theirs = normalized_history(captured["history_A"], want_ids, None)["PROMPT0"]
+    mine["prompt"][0] = theirs["prompt"][0]  # the capture's server had taken 14 numbers
+    assert mine == theirs
+    assert requests.get(f"{fake_comfy.url}/history/{ids[1]}", timeout=5).json() == captured[
+        "history_B (deleted, never ran)"]
+
+
+def _replace(text: str, ids: list[str]) -> str:
+    for index, prompt_id in enumerate(ids):
+        text = text.replace(prompt_id, f"PROMPT{index}")
+    return text
 
 
 def test_queue_clear(fake_comfy):
