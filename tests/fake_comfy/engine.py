@@ -116,6 +116,12 @@ class PromptRun:
             except NodeFailure as failure:
                 await self._failed(node_id, failure)
                 return
+            except (Aborted, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # a bug in the fake must not hang the queue
+                await self._failed(node_id, NodeFailure(f"fake server error: {exc!r}",
+                                                        type(exc).__name__))
+                return
         self.success = True
         await self.add_message("execution_success", {"prompt_id": self.prompt_id}, False)
 

@@ -92,6 +92,7 @@ class PromptValidator:
         self.info = object_info
         self.image_exists = image_exists or (lambda _name: True)
         self.validated: dict[str, tuple[bool, list[dict], str]] = {}
+        self._visiting: set[str] = set()
 
     # -- whole prompt -------------------------------------------------------------------
     def run(self, partial_targets: list[str] | None = None) -> ValidationResult:
@@ -159,6 +160,16 @@ class PromptValidator:
     def validate_node(self, node_id: str) -> tuple[bool, list[dict], str]:
         if node_id in self.validated:
             return self.validated[node_id]
+        if node_id in self._visiting:  # a cycle: ComfyUI recurses until Python gives up
+            error = RecursionError("maximum recursion depth exceeded")
+            raise _LinkFailure(error, _FRAME_INNER_CALL)
+        self._visiting.add(node_id)
+        try:
+            return self._validate_node(node_id)
+        finally:
+            self._visiting.discard(node_id)
+
+    def _validate_node(self, node_id: str) -> tuple[bool, list[dict], str]:
         node = self.prompt[node_id]
         class_type = node["class_type"]
         spec = self.info[class_type]

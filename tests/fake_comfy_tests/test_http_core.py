@@ -52,6 +52,31 @@ def test_other_input_errors(fake_comfy, name, value, kind):
     assert response.json()["node_errors"]["3"]["errors"][0]["type"] == kind
 
 
+@pytest.mark.parametrize("mutate", [
+    lambda p: p["8"]["inputs"].update(samples=["8", 0]),      # a cycle
+    lambda p: p["8"]["inputs"].update(samples=[3, 0]),        # int node id
+    lambda p: p["8"]["inputs"].update(samples=["3", 7]),      # no such output slot
+    lambda p: p["8"]["inputs"].update(samples=["3"]),         # malformed link
+    lambda p: p["8"].update(inputs="nonsense"),
+    lambda p: p["3"]["inputs"].update(seed=None),
+])
+def test_hostile_prompts_get_a_400_not_a_crash(fake_comfy, mutate):
+    body = reference.load("prompt_api.json")
+    mutate(body["prompt"])
+    response = _post(fake_comfy, body)
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "prompt_outputs_failed_validation"
+    assert requests.get(fake_comfy.url + "/queue", timeout=5).status_code == 200
+
+
+def test_garbage_bodies_are_refused(fake_comfy):
+    url = fake_comfy.url + "/prompt"
+    assert requests.post(url, data=b"{not json", timeout=5).status_code == 500
+    assert requests.post(url, json={"prompt": []}, timeout=5).status_code == 400
+    assert requests.post(url, json={"prompt": {"1": "x"}}, timeout=5).json()["error"][
+        "type"] == "invalid_prompt"
+
+
 def test_v3_combo_values_are_checked(fake_comfy):
     prompt = {
         "1": {"class_type": "EmptyLatentImage",
