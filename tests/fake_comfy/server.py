@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,9 @@ class FakeComfy:
         self.state = ServerState(self.base_dir)
         self._site: web.TCPSite | None = None
         self._loop = asyncio.new_event_loop()
+        # Named threads, so leak checks can tell the fake server's threads apart.
+        self._loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=2, thread_name_prefix="fake-comfy-io"))
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="fake-comfy")
         self._thread.start()
@@ -271,6 +275,7 @@ class FakeComfy:
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
         await self._runner.cleanup()
+        await asyncio.get_running_loop().shutdown_default_executor()
 
     # -- middlewares --------------------------------------------------------------------
     @web.middleware
