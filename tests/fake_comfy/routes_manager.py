@@ -150,6 +150,23 @@ async def queue_task(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+async def queue_task_v2(request: web.Request) -> web.Response:
+    """4.x's single task route: ``{ui_id, client_id, kind, params}``."""
+    state = request.app[STATE]
+    body = await request.read()
+    data = json.loads(body) if body else {}
+    if not isinstance(data, dict):
+        return web.Response(status=400)
+    if not state.scenario.manager.accepting:
+        return _text(SECURITY_ERROR, status=403)
+    params = dict(data.get("params") or {})
+    params.setdefault("ui_id", data.get("ui_id"))
+    kind = str(data.get("kind") or "install")
+    state.manager_installs.append({"kind": kind, **params})
+    _queue(state).tasks.append((kind, params))
+    return web.Response(status=200)
+
+
 async def queue_start(request: web.Request) -> web.Response:
     state = request.app[STATE]
     queue = _queue(state)
@@ -210,6 +227,20 @@ async def reboot(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+def _register_v2(r: web.UrlDispatcher) -> None:
+    """The pip package's /v2 spelling (manager_routes.txt; not loadable on 0.3.64, so
+    answers are shaped like the captured V3.41 ones)."""
+    r.add_get("/v2/manager/version", version_v2)
+    r.add_get("/v2/manager/queue/status", queue_status)
+    r.add_get("/v2/customnode/getmappings", getmappings)
+    r.add_get("/v2/customnode/getlist", getlist)
+    r.add_get("/v2/customnode/installed", installed_packs)
+    r.add_post("/v2/manager/queue/task", queue_task_v2)
+    r.add_post("/v2/manager/queue/start", queue_start)
+    r.add_post("/v2/manager/queue/reset", queue_reset)
+    r.add_post("/v2/manager/reboot", reboot)
+
+
 async def empty_list(request: web.Request) -> web.Response:
     return web.json_response({"models": []} if "externalmodel" in request.path else {})
 
@@ -218,9 +249,7 @@ def register(app: web.Application, state: ServerState) -> None:
     app.middlewares.append(manager_gate)
     r = app.router
     r.add_get("/manager/version", version)
-    r.add_get("/v2/manager/version", version_v2)
-    r.add_get("/v2/manager/queue/status", queue_status)
-    r.add_get("/v2/customnode/getmappings", getmappings)
+    _register_v2(r)
     for path in _TEXT_ROUTES:
         r.add_get(path, recorded_text)
     for path in _JSON_ROUTES:

@@ -91,10 +91,25 @@ def test_without_manager_routes_are_missing(fake_comfy):
     assert extensions == reference.load("extensions.json")
 
 
-def test_v2_manager_probe(fake_comfy):
-    fake_comfy.scenario.manager.mode = "v2"
+def test_v2_manager_probe_and_task_queue(fake_comfy):
+    manager = fake_comfy.scenario.manager
+    manager.mode = "v2"
     assert requests.get(fake_comfy.url + "/manager/version", timeout=5).status_code == 404
     assert requests.get(fake_comfy.url + "/v2/manager/version", timeout=5).text == "V4.3"
+    task = {"ui_id": "u1", "client_id": "c", "kind": "install",
+            "params": {"id": "some-pack", "selected_version": "latest"}}
+    url = fake_comfy.url + "/v2/manager/queue/task"
+    assert requests.post(url, json=task, timeout=5).status_code == 403
+    manager.accepting = True
+    assert requests.post(url, json=task, timeout=5).status_code == 200
+    assert requests.post(fake_comfy.url + "/v2/manager/queue/start",
+                         timeout=5).status_code == 200
+    status_url = fake_comfy.url + "/v2/customnode/installed"
+    deadline = time.monotonic() + 10
+    while "some-pack" not in requests.get(status_url, timeout=5).json():
+        assert time.monotonic() < deadline
+    assert fake_comfy.manager_installs == [
+        {"kind": "install", "id": "some-pack", "selected_version": "latest", "ui_id": "u1"}]
 
 
 def test_reboot_restarts_the_server(fake_comfy):
