@@ -40,10 +40,15 @@ class Catalog:
         self._info: dict[str, Any] = {}
         self._bytes = b""
 
-    def object_info(self, models: dict[str, list[str]], inputs: list[str]) -> dict[str, Any]:
+    def object_info(self, models: dict[str, list[str]], inputs: list[str],
+                    extra: dict[str, Any] | None = None,
+                    hidden: set[str] | None = None) -> dict[str, Any]:
+        """The reference classes with current file lists, plus ``extra`` classes, minus
+        ``hidden`` ones (cached until any of these change)."""
         lists = {"checkpoints": list(models.get("checkpoints", [])),
                  "loras": list(models.get("loras", [])), "input": list(inputs)}
-        key = json.dumps(lists, sort_keys=True)
+        key = json.dumps([lists, extra or {}, sorted(hidden or ())], sort_keys=True,
+                         default=str)
         if key != self._key:
             info = dict(reference.object_info())
             patched: dict[str, Any] = {}
@@ -51,11 +56,16 @@ class Catalog:
                 entry = patched.setdefault(class_type, copy.deepcopy(info[class_type]))
                 entry["input"][category][name][0] = lists[list_name]
             info.update(patched)
+            info.update(copy.deepcopy(extra or {}))
+            for name in hidden or ():
+                info.pop(name, None)
             self._key, self._info, self._bytes = key, info, b""
         return self._info
 
-    def object_info_bytes(self, models: dict[str, list[str]], inputs: list[str]) -> bytes:
-        info = self.object_info(models, inputs)
+    def object_info_bytes(self, models: dict[str, list[str]], inputs: list[str],
+                          extra: dict[str, Any] | None = None,
+                          hidden: set[str] | None = None) -> bytes:
+        info = self.object_info(models, inputs, extra, hidden)
         if not self._bytes:
             self._bytes = json.dumps(info).encode()
         return self._bytes

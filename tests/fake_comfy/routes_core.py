@@ -33,8 +33,7 @@ async def system_stats(request: web.Request) -> web.Response:
 
 
 async def object_info(request: web.Request) -> web.Response:
-    state = _state(request)
-    body = state.catalog.object_info_bytes(state.scenario.models, state.input_images())
+    body = _state(request).object_info_bytes()
     return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_comfy import reference
+from tests.fake_comfy import manager_data, reference
 from tests.fake_comfy.state import STATE, ServerState
 
 SECURITY_ERROR = "A security error has occurred. Please check the terminal logs"
@@ -121,7 +121,8 @@ async def getlist(request: web.Request) -> web.Response:
                             content_type="application/json", charset="utf-8")
     data = copy.deepcopy(reference.shared("manager_getlist_local.json.gz"))
     for pack_id, info in installed.items():
-        pack = data["node_packs"].setdefault(pack_id, {"id": pack_id, "title": pack_id})
+        key = manager_data.catalogue_key(pack_id) or pack_id
+        pack = data["node_packs"].setdefault(key, {"id": pack_id, "title": pack_id})
         pack["state"] = info.get("state", "enabled")
     return web.json_response(data)
 
@@ -201,7 +202,8 @@ async def _run_tasks(state: ServerState, queue: ManagerQueue) -> None:
             queue.results[ui_id] = message
             target = "nodepack_manager"
             if not failed and kind in ("install", "reinstall", "fix", "update"):
-                manager.installed[pack_id] = {"state": "enabled",
+                # new code loads at the next (re)start, as with the real Manager
+                manager.installed[pack_id] = {"state": "enabled", "loaded": False,
                                               "version": data.get("selected_version")}
             elif not failed and kind == "disable" and pack_id in manager.installed:
                 manager.installed[pack_id]["state"] = "disabled"

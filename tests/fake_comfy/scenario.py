@@ -31,6 +31,11 @@ class GpuSpec:
 class ManagerScenario:
     """ComfyUI-Manager V3.41 as captured (``mode="v1"``), or absent (``mode=None``).
 
+    ``installed`` maps a pack (getlist key or id) to ``{"state": "enabled"|"disabled", ...}``;
+    enabled packs add their node classes (from getmappings) to /object_info. Packs
+    installed or disabled through the queue change /object_info only after POST
+    /manager/reboot (or ``FakeComfy.restart()``), like the real Manager.
+
     By default POST /manager/queue/install answers 403 like the captured server (security
     level "strong" on ComfyUI 0.3.64). With ``accepting=True`` installs are recorded,
     queued, and run when /manager/queue/start is posted, reporting progress on
@@ -61,6 +66,24 @@ class Scenario:
     gpu: GpuSpec | None = None
     models: dict[str, list[str]] = field(default_factory=_reference_models)
     manager: ManagerScenario = field(default_factory=ManagerScenario)
+    extra_nodes: dict[str, dict] = field(default_factory=dict)
+    hidden_nodes: set[str] = field(default_factory=set)
+
+    def add_node_class(self, name: str, *, inputs: dict | None = None,
+                       outputs: tuple[str, ...] = (), output_node: bool = False,
+                       module: str = "custom_nodes.fake_pack") -> None:
+        """Make /object_info (and validation) know a custom node class.
+
+        ``inputs`` is ComfyUI's ``{"required": {name: [TYPE, {...}]}, "optional": ...}``.
+        """
+        inputs = inputs or {"required": {}}
+        self.extra_nodes[name] = {
+            "input": inputs, "input_order": {k: list(v) for k, v in inputs.items()},
+            "output": list(outputs), "output_is_list": [False] * len(outputs),
+            "output_name": list(outputs), "name": name, "display_name": name,
+            "description": "", "python_module": module, "category": "fake",
+            "output_node": output_node,
+        }
 
     def duration_for(self, node_id: str, class_type: str) -> float:
         """Seconds a node takes (node id wins over class_type, then the default)."""

@@ -151,6 +151,7 @@ class FakeComfy:
         lost, cache emptied, history emptied (unless told otherwise); files stay."""
         self._call(self._stop())
         self._call(self._abort_work(clear_history))
+        self.state.load_installed_packs()
         self._call(self._start())
 
     def crash(self) -> None:
@@ -264,9 +265,11 @@ class FakeComfy:
         self.state.reset_files()
 
     async def _reboot(self) -> None:
-        """POST /manager/reboot: ComfyUI restarts (history gone, files kept)."""
+        """POST /manager/reboot: ComfyUI restarts (history gone, files kept) and loads the
+        packs installed meanwhile."""
         await self._stop()
         await self._abort_work(clear_history=True)
+        self.state.load_installed_packs()
         await self._start()
 
     async def _teardown(self) -> None:

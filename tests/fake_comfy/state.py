@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_comfy import images
+from tests.fake_comfy import images, manager_data
 from tests.fake_comfy.catalog import Catalog
 from tests.fake_comfy.scenario import Scenario
 
@@ -104,7 +104,27 @@ class ServerState:
         return target.is_file() and target.is_relative_to(folder.resolve())
 
     def object_info(self) -> dict[str, Any]:
-        return self.catalog.object_info(self.scenario.models, self.input_images())
+        return self.catalog.object_info(*self.object_info_parts())
+
+    def object_info_bytes(self) -> bytes:
+        return self.catalog.object_info_bytes(*self.object_info_parts())
+
+    def load_installed_packs(self) -> None:
+        """At a (re)start, packs are loaded as their state now says."""
+        for info in self.scenario.manager.installed.values():
+            info["loaded"] = info.get("state", "enabled") == "enabled"
+
+    def object_info_parts(self) -> tuple[Any, ...]:
+        """What /object_info is built from: models, input files, extra and hidden classes
+        (test-added classes and those of enabled, loaded Manager packs)."""
+        scenario = self.scenario
+        extra: dict[str, Any] = {}
+        for pack_id, info in scenario.manager.installed.items():
+            if info.get("loaded", info.get("state", "enabled") == "enabled"):
+                for name in manager_data.pack_classes(pack_id):
+                    extra[name] = manager_data.generic_class(name, pack_id)
+        extra.update(scenario.extra_nodes)
+        return scenario.models, self.input_images(), extra, scenario.hidden_nodes
 
     # -- sockets ------------------------------------------------------------------------
     async def send(self, event: str, data: dict[str, Any], sid: str | None = None) -> None:

@@ -136,3 +136,54 @@ def _get_when_back(url: str, timeout: float = 10.0) -> requests.Response:
         except requests.ConnectionError:
             if time.monotonic() > deadline:
                 raise
+
+
+def _classes(fake) -> dict:
+    return requests.get(fake.url + "/object_info", timeout=10).json()
+
+
+def test_installed_pack_nodes_appear_after_reboot(fake_comfy):
+    manager = fake_comfy.scenario.manager
+    manager.accepting = True
+    assert "AddMask" not in _classes(fake_comfy)
+    recorder = Recorder(fake_comfy.url, "panel")
+    try:
+        assert recorder.wait_for(lambda fs: len(fs) >= 1)
+        requests.post(fake_comfy.url + "/manager/queue/install",
+                      json={"id": "comfyui-impact-pack", "ui_id": "u"}, timeout=5)
+        requests.post(fake_comfy.url + "/manager/queue/start", timeout=5)
+        assert recorder.wait_for(lambda fs: any(
+            f["type"] == "cm-queue-status" and f["data"]["status"] == "done" for f in fs))
+    finally:
+        recorder.close()
+    assert "AddMask" not in _classes(fake_comfy)  # new code loads at the next start
+    fake_comfy.restart()
+    info = _classes(fake_comfy)
+    assert info["AddMask"]["python_module"] == "custom_nodes.comfyui-impact-pack"
+    manager.installed["comfyui-impact-pack"]["state"] = "disabled"
+    fake_comfy.restart()
+    assert "AddMask" not in _classes(fake_comfy)
+    packs = requests.get(fake_comfy.url + "/customnode/getlist", params={"mode": "local"},
+                         timeout=10).json()["node_packs"]
+    assert packs["ComfyUI-Impact-Pack"]["state"] == "disabled"
+
+
+def test_preinstalled_pack_and_custom_classes(fake_comfy):
+    scenario = fake_comfy.scenario
+    scenario.manager.installed["comfyui-impact-pack"] = {"state": "enabled"}
+    scenario.add_node_class("FakeSaver", inputs={"required": {"images": ["IMAGE"]}},
+                            output_node=True)
+    scenario.hidden_nodes.add("PreviewImage")
+    info = _classes(fake_comfy)
+    assert "AddMask" in info and "FakeSaver" in info and "PreviewImage" not in info
+    body = reference.load("prompt_api.json")
+    body["prompt"]["9"]["class_type"] = "FakeSaver"
+    del body["prompt"]["9"]["inputs"]["filename_prefix"]
+    prompt_id = requests.post(fake_comfy.url + "/prompt", json=body, timeout=5).json()[
+        "prompt_id"]
+    entry = fake_comfy.wait_history(prompt_id)
+    assert entry is not None and entry["status"]["status_str"] == "success"
+    preview = reference.load("prompt_api_loadimage_preview.json")
+    rejected = requests.post(fake_comfy.url + "/prompt", json=preview, timeout=5).json()
+    assert rejected["error"]["message"] == (
+        "Cannot execute because node PreviewImage does not exist.")
