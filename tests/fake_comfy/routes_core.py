@@ -57,9 +57,8 @@ async def models_folder(request: web.Request) -> web.Response:
     return web.Response(status=404)
 
 
-async def simple_json(request: web.Request) -> web.Response:
-    return web.json_response(reference.load(request.match_info.route.resource.canonical
-                                            .strip("/").replace("/", "_") + ".json"))
+async def embeddings(request: web.Request) -> web.Response:
+    return web.json_response(reference.load("embeddings.json"))
 
 
 async def features(request: web.Request) -> web.Response:
@@ -197,7 +196,7 @@ def register(app: web.Application, state: ServerState) -> None:
     r.add_get("/object_info/{node_class}", object_info_one)
     r.add_get("/models", models)
     r.add_get("/models/{folder}", models_folder)
-    r.add_get("/embeddings", simple_json)
+    r.add_get("/embeddings", embeddings)
     r.add_get("/extensions", extensions)
     r.add_get("/features", features)
     r.add_get("/view", view)

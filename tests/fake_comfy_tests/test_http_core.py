@@ -283,6 +283,30 @@ def test_foreign_origin_is_refused(fake_comfy):
     assert requests.get(url, headers={"Origin": same}, timeout=5).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["embeddings", "features", "extensions_with_manager",
+                                  "models", "queue_empty"])
+def test_simple_answers_equal_the_capture_also_under_api(fake_comfy, name):
+    route = {"extensions_with_manager": "extensions", "queue_empty": "queue"}.get(name, name)
+    for prefix in ("", "/api"):
+        got = requests.get(f"{fake_comfy.url}{prefix}/{route}", timeout=5).json()
+        assert got == reference.load(f"{name}.json")
+
+
+# /internal/files/output listed the capture's placeholder file; a fresh fake has none.
+@pytest.mark.parametrize("case", [c for c in reference.load("misc_get_responses.json")
+                                  if "note" not in c and "/internal/files" not in c["url"]])
+def test_misc_answers_equal_the_capture(fake_comfy, case):
+    response = requests.get(fake_comfy.url + case["url"], timeout=10)
+    assert response.status_code == case["status"]
+    if "body" in case:
+        body = response.json()
+        if case["url"].startswith("/experiment/models/"):
+            body = [{k: v for k, v in e.items() if k in ("name", "pathIndex")} for e in body]
+            case["body"] = [{k: v for k, v in e.items() if k in ("name", "pathIndex")}
+                            for e in case["body"]]
+        assert body == case["body"]
+
+
 def test_routes_are_also_under_api_but_internal_is_not(fake_comfy):
     assert requests.get(fake_comfy.url + "/api/system_stats", timeout=5).status_code == 200
     assert requests.get(fake_comfy.url + "/api/object_info/KSampler", timeout=5).json()[
