@@ -79,7 +79,7 @@ def test_update_run_mismatch_force_and_compare(dock, fake_comfy, qtbot, tmp_path
     qtbot.waitUntil(lambda: charts.buffer.n > 0, timeout=5000)
     charts.redraw_now()
     assert len(charts.curves["ram"].xData) == charts.buffer.n
-    assert set(charts._regions) == {s.node_id for s in record_a.steps if s.t_end is not None}
+    assert set(charts.shaded_nodes()) == {s.node_id for s in record_a.steps if s.t_end is not None}
     charts.node_hovered.emit("8")  # hovering the chart selects the node in the table
     assert dock.steps.selected_node_ids() == ["8"]
     dock.steps.select_node("3")  # and selecting in the table highlights it in the chart

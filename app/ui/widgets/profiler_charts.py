@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QTimer, Signal, Slot
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.profiler.engine import Step
 from app.profiler.nvml import GPU_LOAD_NOTE
@@ -26,8 +26,8 @@ REDRAW_MS = 33
 METRICS = ("vram", "ram", "gpu_load", "cpu")
 _COLORS = {"vram": "#e15759", "ram": "#4e79a7", "gpu_load": "#59a14f", "cpu": "#f28e2b"}
 _NAMES = {"vram": "VRAM (GiB)", "ram": "RAM (GiB)", "gpu_load": "GPU load (%)", "cpu": "CPU (%)"}
-_REGION = QColor(120, 120, 200, 35)
-_REGION_SELECTED = QColor(255, 200, 0, 90)
+_REGION = QBrush(QColor(120, 120, 200, 35))
+_REGION_SELECTED = QBrush(QColor(255, 200, 0, 90))
 
 
 class SeriesBuffer:
@@ -85,6 +85,42 @@ class SeriesBuffer:
         return self._data[1 + METRICS.index(name), :self.n]
 
 
+class NodeSpans(pg.GraphicsObject):
+    """Every node's interval shaded in one item (one paint per frame, not one per node)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spans: list[tuple[str, float, float]] = []
+        self._selected: str | None = None
+        self.setZValue(-10)
+
+    def set_spans(self, spans: list[tuple[str, float, float]]) -> None:
+        self._spans = spans
+        self.update()
+
+    def set_selected(self, node_id: str | None) -> None:
+        self._selected = node_id
+        self.update()
+
+    def viewTransformChanged(self) -> None:  # pyqtgraph hook
+        self.prepareGeometryChange()  # the bounds follow the visible range
+
+    def boundingRect(self) -> QRectF:  # Qt override
+        view = self.viewRect()
+        return QRectF(view) if view is not None else QRectF()
+
+    def paint(self, painter, *_args) -> None:
+        view = self.viewRect()
+        if view is None:
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        for node_id, t0, t1 in self._spans:
+            if t1 < view.left() or t0 > view.right():
+                continue
+            brush = _REGION_SELECTED if node_id == self._selected else _REGION
+            painter.fillRect(QRectF(t0, view.top(), t1 - t0, view.height()), brush)
+
+
 class ProfilerCharts(QWidget):
     """Time-series and per-node bar charts of one run."""
 
@@ -95,7 +131,7 @@ class ProfilerCharts(QWidget):
         self.buffer = SeriesBuffer()
         self._steps: list[Step] = []
         self._timed: list[Step] = []
-        self._regions: dict[str, list[pg.LinearRegionItem]] = {}
+        self._spans: list[NodeSpans] = []
         self._labels: list[pg.TextItem] = []
         self._selected: str | None = None
         self._hovered: str | None = None
@@ -109,18 +145,36 @@ class ProfilerCharts(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # Two views: live updates repaint the time series only, not the per-node bars.
         self.graphics = pg.GraphicsLayoutWidget()
+        self.bars_graphics = pg.GraphicsLayoutWidget()
         self.memory_plot = self.graphics.addPlot(row=0, col=0, title="Memory")
         self.load_plot = self.graphics.addPlot(row=1, col=0, title="Load")
-        self.time_bars_plot = self.graphics.addPlot(row=2, col=0, title="Time per node (s)")
-        self.vram_bars_plot = self.graphics.addPlot(row=3, col=0,
-                                                    title="Peak VRAM per node (GiB)")
+        self.time_bars_plot = self.bars_graphics.addPlot(row=0, col=0, title="Time per node (s)")
+        self.vram_bars_plot = self.bars_graphics.addPlot(row=1, col=0,
+                                                         title="Peak VRAM per node (GiB)")
         self.load_plot.setXLink(self.memory_plot)
+        self.memory_plot.hideAxis("bottom")  # shared with the load plot below it
+        # The time axis grows in steps instead of on every batch: axes (slow text painting)
+        # are redrawn only when the range changes, and clipToView works without x autorange.
+        self.memory_plot.enableAutoRange(x=False)
+        self._x_max = 0.0
+        self._follow = True
+        self.memory_plot.vb.sigRangeChangedManually.connect(self._user_zoomed)
+        for plot in (self.memory_plot, self.load_plot):
+            spans = NodeSpans()
+            plot.addItem(spans, ignoreBounds=True)
+            self._spans.append(spans)
         self.vram_bars_plot.setXLink(self.time_bars_plot)
         self.load_plot.setYRange(0, 100)
         self.curves: dict[str, pg.PlotDataItem] = {}
         for plot, names in ((self.memory_plot, ("vram", "ram")),
                             (self.load_plot, ("gpu_load", "cpu"))):
+            for side in ("left", "bottom"):
+                # Replaying an axis (tick text) costs milliseconds in software rendering;
+                # a device-pixel cache makes an unchanged axis a blit.
+                plot.getAxis(side).setCacheMode(
+                    QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.addLegend(offset=(5, 5))
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
@@ -129,8 +183,11 @@ class ProfilerCharts(QWidget):
                 # GPU load is an average over the past window: draw it as steps, not a line
                 # that suggests detail between readings.
                 step = "right" if name == "gpu_load" else None
+                # autoDownsampleFactor 1: about one peak pair per pixel column is all a
+                # screen can show; the default (5) would draw 12,000 points of a 10-min run.
                 self.curves[name] = plot.plot([], [], name=_NAMES[name], stepMode=step,
-                                              pen=pg.mkPen(_COLORS[name], width=1.5))
+                                              pen=pg.mkPen(_COLORS[name], width=1.5),
+                                              autoDownsampleFactor=1.0)
         self.load_plot.setLabel("bottom", "seconds since the run started")
         self.time_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#4e79a7")
         self.vram_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#e15759")
@@ -138,7 +195,12 @@ class ProfilerCharts(QWidget):
         self.vram_bars_plot.addItem(self.vram_bars)
         note = QLabel(GPU_LOAD_NOTE)
         note.setWordWrap(True)
-        layout.addWidget(self.graphics)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.graphics)
+        self.splitter.addWidget(self.bars_graphics)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter)
         layout.addWidget(note)
         for plot in (self.memory_plot, self.load_plot, self.time_bars_plot, self.vram_bars_plot):
             plot.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -147,7 +209,7 @@ class ProfilerCharts(QWidget):
     def clear(self) -> None:
         self.buffer.clear()
         self.set_steps([])
-        self._dirty = True
+        self.follow_latest()
 
     def add_samples(self, samples: Sequence[Sample], origin: float) -> None:
         self.buffer.extend(samples, origin)
@@ -155,7 +217,7 @@ class ProfilerCharts(QWidget):
 
     def set_series(self, series: SampleSeries) -> None:
         self.buffer.load(series)
-        self._dirty = True
+        self.follow_latest()
 
     def series_names(self) -> list[str]:
         return [_NAMES[name] for name in self.curves]
@@ -174,32 +236,20 @@ class ProfilerCharts(QWidget):
             plot.getAxis("bottom").setTicks(ticks)
 
     def _sync_regions(self) -> None:
-        wanted = {s.node_id: s for s in self._timed}
-        for node_id in list(self._regions):
-            if node_id not in wanted:
-                for plot, region in zip((self.memory_plot, self.load_plot),
-                                        self._regions.pop(node_id), strict=True):
-                    plot.removeItem(region)
+        spans = [(s.node_id, s.t_start, s.t_end) for s in self._timed]
+        for item in self._spans:
+            item.set_spans(spans)
         for label in self._labels:
             self.memory_plot.removeItem(label)
         self._labels = []
-        for node_id, step in wanted.items():
-            regions = self._regions.get(node_id)
-            if regions is None:
-                regions = []
-                for plot in (self.memory_plot, self.load_plot):
-                    region = pg.LinearRegionItem(movable=False, brush=_REGION)
-                    region.setZValue(-10)
-                    plot.addItem(region)
-                    regions.append(region)
-                self._regions[node_id] = regions
-            for region in regions:
-                region.setRegion((step.t_start, step.t_end))
+        for step in self._timed:
             label = pg.TextItem(step.node_title or step.node_id, color="#555", anchor=(0, 0))
             label.setPos(step.t_start, 0)
             self.memory_plot.addItem(label, ignoreBounds=True)
             self._labels.append(label)
-        self._paint_selection()
+
+    def shaded_nodes(self) -> list[str]:
+        return [node_id for node_id, _t0, _t1 in self._spans[0]._spans]
 
     def node_at(self, t: float) -> str | None:
         for step in self._timed:
@@ -213,11 +263,8 @@ class ProfilerCharts(QWidget):
         self._paint_selection()
 
     def _paint_selection(self) -> None:
-        for node_id, regions in self._regions.items():
-            brush = _REGION_SELECTED if node_id == self._selected else _REGION
-            for region in regions:
-                region.setBrush(brush)
-                region.update()
+        for item in self._spans:
+            item.set_selected(self._selected)
 
     @Slot(object)
     def _mouse_moved(self, pos: QPointF) -> None:
@@ -240,9 +287,27 @@ class ProfilerCharts(QWidget):
         if self._dirty:
             self.redraw_now()
 
+    @Slot(object)
+    def _user_zoomed(self, _mask) -> None:
+        self._follow = False  # the user looks at a part: stop moving the range under them
+
+    def follow_latest(self) -> None:
+        """Show the whole run again and keep following new samples."""
+        self._follow = True
+        self._x_max = 0.0
+        self._dirty = True
+
+    def _grow_x_range(self, t_last: float) -> None:
+        if not self._follow or t_last <= self._x_max:
+            return
+        self._x_max = max(10.0, t_last * 1.25)
+        self.memory_plot.setXRange(0.0, self._x_max, padding=0)
+
     def redraw_now(self) -> None:
         self._dirty = False
         t = self.buffer.t
+        if len(t):
+            self._grow_x_range(float(t[-1]))
         for name, curve in self.curves.items():
             y = self.buffer.column(name)
             if self.buffer.has_gaps[name]:
