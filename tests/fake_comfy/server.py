@@ -79,8 +79,12 @@ class FakeComfy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="fake-comfy")
         self._thread.start()
-        self._call(self._setup())
-        self.start()
+        try:
+            self._call(self._setup())
+            self.start()
+        except BaseException:
+            self.close()  # e.g. the port is taken: do not leave the thread behind
+            raise
 
     # -- properties ---------------------------------------------------------------------
     @property
@@ -189,7 +193,8 @@ class FakeComfy:
         """Stop for good and free the thread (and the temporary folder if it made one)."""
         if not self._thread.is_alive():
             return
-        self._call(self._teardown())
+        if hasattr(self, "_runner"):
+            self._call(self._teardown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
