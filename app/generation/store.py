@@ -26,14 +26,16 @@ _FIELDS = ("id", "user_id", "prompt", "negative_prompt", "checkpoint_model", "wi
            "external", "created_at", "updated_at", "started_at", "finished_at")
 
 
-def to_record(row: GenerationRequest) -> GenerationRecord:
-    values: dict[str, Any] = {name: getattr(row, name) for name in _FIELDS}
-    values["lora_models"] = tuple(row.lora_models or ())
-    values["sampler_params"] = dict(row.sampler_params or {})
-    values["output_paths"] = tuple(row.output_paths or ())
-    values["thumbnail_paths"] = tuple(row.thumbnail_paths or ())
-    values["remote_outputs"] = tuple(row.remote_outputs or ())
-    values["external"] = bool(row.external)
+def to_record(row: Any) -> GenerationRecord:
+    """A record from an ORM row or a Core row mapping (same attribute names)."""
+    get = row.__getitem__ if hasattr(row, "keys") else row.__getattribute__
+    values: dict[str, Any] = {name: get(name) for name in _FIELDS}
+    values["lora_models"] = tuple(get("lora_models") or ())
+    values["sampler_params"] = dict(get("sampler_params") or {})
+    values["output_paths"] = tuple(get("output_paths") or ())
+    values["thumbnail_paths"] = tuple(get("thumbnail_paths") or ())
+    values["remote_outputs"] = tuple(get("remote_outputs") or ())
+    values["external"] = bool(get("external"))
     return GenerationRecord(**values)
 
 
@@ -140,12 +142,13 @@ class GenerationStore:
     def records(self, ids: Sequence[str]) -> dict[str, GenerationRecord]:
         """Records by id for one batch of ids (the gallery's lazily filled row cache)."""
         found: dict[str, GenerationRecord] = {}
-        with self._db.session() as session:
+        table = GenerationRequest.__table__
+        # Core rows, not ORM objects: no identity map, a fraction of the garbage per row.
+        with self._db.engine.connect() as connection:
             for start in range(0, len(ids), 500):  # stays under SQLite's variable limit
                 chunk = list(ids[start:start + 500])
-                rows = session.scalars(select(GenerationRequest)
-                                       .where(GenerationRequest.id.in_(chunk)))
-                found.update((row.id, to_record(row)) for row in rows)
+                rows = connection.execute(select(table).where(table.c.id.in_(chunk)))
+                found.update((row.id, to_record(row._mapping)) for row in rows)
         return found
 
     def latest(self, limit: int) -> list[GenerationRecord]:

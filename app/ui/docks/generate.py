@@ -9,11 +9,12 @@ those never sent are listed as "pending - not sent" and go out only when you pre
 from __future__ import annotations
 
 import logging
+import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QModelIndex, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -51,13 +52,37 @@ log = logging.getLogger(__name__)
 
 SECTION = "generate"
 EXTERNAL_POLL_MS = 10_000
+DRAIN_MS = 40
 VIEWER_KEY = "generate.viewer"
 
 
-class _Bridge(QObject):
-    """Service listeners run on worker threads; this hops their updates to the GUI thread."""
+class _UpdateQueue:
+    """Service listeners run on worker threads: they only append here. The dock drains it
+    on the GUI thread every ``DRAIN_MS`` and keeps only the newest progress and preview per
+    request, so a fast sampler never floods the GUI thread."""
 
-    updated = Signal(object)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[object] = []
+
+    def put(self, update: object) -> None:
+        with self._lock:
+            self._items.append(update)
+
+    def take(self) -> list[object]:
+        with self._lock:
+            items, self._items = self._items, []
+        progress: dict[str, object] = {}
+        previews: dict[str, object] = {}
+        rest = []
+        for item in items:
+            if isinstance(item, ProgressUpdate):
+                progress[item.request_id] = item
+            elif isinstance(item, PreviewUpdate):
+                previews[item.request_id] = item
+            else:
+                rest.append(item)
+        return [*progress.values(), *previews.values(), *rest]
 
 
 def _profile_applier() -> Any:
@@ -79,9 +104,8 @@ class GenerateDock(QDockWidget):
             self.store, ctx.paths, client_for=hub.client, backends=lambda: hub.urls,
             client_id=hub.client_id, watch=lambda url, pid: hub.watch(pid, url),
             profile_applier=_profile_applier())
-        self._bridge = _Bridge(self)
-        self._bridge.updated.connect(self._on_update)
-        self.service.add_listener(self._bridge.updated.emit)
+        self._updates = _UpdateQueue()
+        self.service.add_listener(self._updates.put)
         self._polling: set[str] = set()
         self._shut_down = False
         self._on_error = self._live(self._task_failed)
@@ -95,6 +119,10 @@ class GenerateDock(QDockWidget):
         self._poll_timer.setInterval(EXTERNAL_POLL_MS)
         self._poll_timer.timeout.connect(self.poll_external)
         self._poll_timer.start()
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(DRAIN_MS)
+        self._drain_timer.timeout.connect(self._drain_updates)
+        self._drain_timer.start()
         QTimer.singleShot(0, self, self._startup)
 
     # -- building ------------------------------------------------------------------------
@@ -114,9 +142,9 @@ class GenerateDock(QDockWidget):
         self.queue_model = QueueModel(self)
         self.run_panel = RunPanel(self.queue_model, self)
         self.run_panel.cancel_requested.connect(self.cancel)
-        self.thumbnails = ThumbnailLoader(self.ctx.paths.data_dir, self)
+        self.thumbnails = ThumbnailLoader(self.ctx.paths.data_dir, parent=self)
         self.gallery_model = GalleryModel(self.store, self.thumbnails, self)
-        self.thumbnails.loaded.connect(self.gallery_model.thumbnail_loaded)
+        self.thumbnails.on_loaded = self.gallery_model.thumbnails_loaded
         self.history = HistoryPage(self.gallery_model, self)
         self.history.filter_changed.connect(self.load_history)
         self.history.gallery.clicked.connect(self._open_index)
@@ -239,7 +267,11 @@ class GenerateDock(QDockWidget):
         self.message.setText(text)
 
     # -- service updates ------------------------------------------------------------------
-    @Slot(object)
+    @Slot()
+    def _drain_updates(self) -> None:
+        for update in self._updates.take():
+            self._on_update(update)
+
     def _on_update(self, update: object) -> None:
         if isinstance(update, ProgressUpdate):
             self.run_panel.progress(update)
@@ -362,10 +394,11 @@ class GenerateDock(QDockWidget):
             return
         self._shut_down = True
         self._poll_timer.stop()
+        self._drain_timer.stop()
         self.run_panel.stop()
         self.save_form()
         self.ctx.backends.backend_event.disconnect(self._on_backend_event)
         self.ctx.backends.connection_changed.disconnect(self._on_connection)
-        self.service.remove_listener(self._bridge.updated.emit)
+        self.service.remove_listener(self._updates.put)
         self.thumbnails.shutdown()
         self.service.close()

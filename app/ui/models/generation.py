@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
 from app.generation.records import GenerationRecord, HistoryFilter
@@ -20,7 +20,7 @@ RequestIdRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
 RecordRole = Qt.ItemDataRole.UserRole + 3
 
-FETCH_BATCH = 200
+FETCH_BATCH = 120
 THUMB_CACHE = 600  # decoded thumbnails kept; a screenful is ~50
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -96,7 +96,7 @@ class GalleryModel(QAbstractListModel):
             batch = self._ids[max(0, row - FETCH_BATCH // 4): row + FETCH_BATCH]
             wanted = [i for i in batch if i not in self._cache]
             self._cache.update(self._source.records(wanted))
-            if len(self._cache) > 20 * FETCH_BATCH:  # bound memory on long scrolls
+            if len(self._cache) > 8 * FETCH_BATCH:  # bound memory (and GC work) on long scrolls
                 keep = set(batch)
                 self._cache = {k: v for k, v in self._cache.items() if k in keep}
         return self._cache.get(rid)
@@ -145,18 +145,22 @@ class GalleryModel(QAbstractListModel):
             return False
         return not (f.until is not None and record.created_at >= f.until)
 
-    @Slot(str, QImage)
-    def thumbnail_loaded(self, request_id: str, image: QImage) -> None:
-        if image.isNull():
-            return
-        self._thumbs[request_id] = QIcon(QPixmap.fromImage(image))
+    def thumbnails_loaded(self, batch: Sequence[tuple[str, QImage]]) -> None:
+        """Decoded thumbnails arrived (GUI thread); one dataChanged covers the whole batch."""
+        rows = []
+        for request_id, image in batch:
+            if image.isNull():
+                continue
+            self._thumbs[request_id] = QIcon(QPixmap.fromImage(image))
+            row = self._rows.get(request_id)
+            if row is not None:
+                rows.append(row)
         while len(self._thumbs) > THUMB_CACHE:
             old, _ = self._thumbs.popitem(last=False)
             self._asked.discard(old)
-        row = self._rows.get(request_id)
-        if row is not None:
-            index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),
+                                  [Qt.ItemDataRole.DecorationRole])
 
     # -- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
