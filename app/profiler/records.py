@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from app.profiler.engine import Step
+
+if TYPE_CHECKING:  # numpy is imported where arrays are made (keeps it off the startup path)
+    import numpy as np
 
 
 @dataclass
@@ -55,6 +57,8 @@ class SampleSeries:
 
     @classmethod
     def empty(cls) -> SampleSeries:
+        import numpy as np
+
         z = np.zeros(0)
         return cls(z, z.copy(), z.copy(), z.copy(), z.copy())
 

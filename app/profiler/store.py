@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -121,6 +120,8 @@ class ProfilerStore:
                 .where(ProfilerSample.run_id == run_id).order_by(ProfilerSample.t)).all()
         if not rows:
             return SampleSeries.empty()
+        import numpy as np  # lazily: not needed until a run's samples are charted
+
         data = np.array([[np.nan if v is None else v for v in row] for row in rows],
                         dtype=np.float64)
         return SampleSeries(*(data[:, i].copy() for i in range(5)))

@@ -364,6 +364,9 @@ class ProfilerDock(QDockWidget):
 
         self.charts = ProfilerCharts(self.charts_page)
         self.charts_page.layout().addWidget(self.charts)
+        state = QSettings().value(SETTINGS_PREFIX + "charts_splitter")
+        if state is not None:
+            self.charts.splitter.restoreState(state)
         self.charts.node_hovered.connect(self.steps.select_node)
         if self._run is not None:
             self.charts.set_steps(self.steps.step_model.steps())
@@ -412,6 +415,8 @@ class ProfilerDock(QDockWidget):
         settings = QSettings()
         settings.setValue(SETTINGS_PREFIX + "steps_header", self.steps.save_state())
         settings.setValue(SETTINGS_PREFIX + "history_splitter", self.history.splitter.saveState())
+        if self.charts is not None:
+            settings.setValue(SETTINGS_PREFIX + "charts_splitter", self.charts.splitter.saveState())
 
     def shutdown(self) -> None:
         """Stop following a running profile (stored as failed with the reason) and save layout."""
