@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,11 +20,12 @@ from PySide6.QtWidgets import (
 
 from app.profiler.records import RunRecord
 from app.profiler.runner import LiveUpdate, ProfileRun, RunOptions, RunRequest
-from app.profiler.sampler import DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS
+from app.profiler.sampler import DEFAULT_INTERVAL_MS
 from app.profiler.snapshot import SnapshotDiff, diff_snapshots, snapshot_hash, snapshot_of
-from app.profiler.sources import GENERATE, WorkflowSource, list_userdata_workflows, load_prompt
+from app.profiler.sources import WorkflowSource, list_userdata_workflows, load_prompt
 from app.profiler.store import ProfilerStore
 from app.ui.context import AppContext
+from app.ui.widgets.profiler_controls import RunControls
 from app.ui.widgets.profiler_panels import GroupsPanel, HistoryPanel
 from app.ui.widgets.profiler_steps import StepsPanel
 from app.ui.widgets.profiler_tasks import GuardedTasks
@@ -77,39 +71,29 @@ class ProfilerDock(QDockWidget):
     def _build(self) -> None:
         root = QWidget()
         layout = QVBoxLayout(root)
-        self.source_combo = QComboBox()
-        self.source_combo.setMinimumContentsLength(20)
-        self.source_combo.addItem("Last Generate request", WorkflowSource(GENERATE, ""))
-        self.source_combo.currentIndexChanged.connect(lambda _i: self._show_snapshot_state())
-        open_file = QPushButton("Open file…")
-        open_file.clicked.connect(self._ask_file)
-        refresh = QPushButton("ComfyUI workflows")
-        refresh.setToolTip("List the workflows saved in ComfyUI")
-        refresh.clicked.connect(self.refresh_userdata)
-        layout.addLayout(_row(QLabel("Workflow:"), self.source_combo, open_file, refresh))
-        self.update_button = QPushButton("Update nodes")
-        self.update_button.clicked.connect(self.update_nodes)
-        self.run_button = QPushButton("Run profile")
-        self.run_button.clicked.connect(self.run_profile)
-        self.interrupt_button = QPushButton("Interrupt")
-        self.interrupt_button.setEnabled(False)
-        self.interrupt_button.clicked.connect(self.interrupt)
-        self.interval_spin = QSpinBox()
-        self.interval_spin.setRange(MIN_INTERVAL_MS, MAX_INTERVAL_MS)
-        self.interval_spin.setSuffix(" ms")
-        self.interval_spin.setValue(int(self._section().get("interval_ms", DEFAULT_INTERVAL_MS)))
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("run name (optional)")
-        layout.addLayout(_row(self.update_button, self.run_button, self.interrupt_button,
-                              QLabel("every"), self.interval_spin, self.name_edit))
-        self.snapshot_label = QLabel()
-        self.status_label = QLabel("Idle.")
-        self.sampling_label = QLabel("")
-        for label in (self.snapshot_label, self.status_label, self.sampling_label):
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
-        layout.addWidget(self._build_warning())
+        controls = self.controls = RunControls(
+            int(self._section().get("interval_ms", DEFAULT_INTERVAL_MS)), root)
+        # Short names for what tests and the window use most.
+        self.source_combo, self.warning = controls.source_combo, controls.warning
+        self.update_button, self.run_button = controls.update_button, controls.run_button
+        self.force_button, self.warning_label = controls.force_button, controls.warning_label
+        self.snapshot_label, self.status_label = controls.snapshot_label, controls.status_label
+        self.sampling_label, self.interval_spin = controls.sampling_label, controls.interval_spin
+        self.name_edit = controls.name_edit
+        controls.source_combo.currentIndexChanged.connect(lambda _i: self._show_snapshot_state())
+        controls.open_file_button.clicked.connect(self._ask_file)
+        controls.userdata_button.clicked.connect(self.refresh_userdata)
+        controls.update_button.clicked.connect(self.update_nodes)
+        controls.warning_update_button.clicked.connect(self.update_nodes)
+        controls.run_button.clicked.connect(self.run_profile)
+        controls.interrupt_button.clicked.connect(self.interrupt)
+        controls.force_button.clicked.connect(self.force_run)
+        layout.addWidget(controls)
+        layout.addWidget(self._build_tabs(), 1)
+        self.setWidget(root)
+        self._show_snapshot_state()
+
+    def _build_tabs(self) -> QTabWidget:
         self.tabs = QTabWidget()
         self.steps = StepsPanel(self)
         self.steps.step_model.comment_edited.connect(self._save_step_comment)
@@ -126,27 +110,7 @@ class ProfilerDock(QDockWidget):
         self.tabs.addTab(self.groups, "Groups")
         self.tabs.addTab(self.history, "History")
         self.tabs.currentChanged.connect(self._tab_changed)
-        layout.addWidget(self.tabs, 1)
-        self.setWidget(root)
-        self._show_snapshot_state()
-
-    def _build_warning(self) -> QFrame:
-        self.warning = QFrame()
-        self.warning.setFrameShape(QFrame.Shape.StyledPanel)
-        self.warning.setStyleSheet("QFrame { background: #fff3cd; }")
-        self.warning_label = QLabel()
-        self.warning_label.setWordWrap(True)
-        update = QPushButton("Update nodes")
-        update.clicked.connect(self.update_nodes)
-        self.force_button = QPushButton("Force run")
-        self.force_button.clicked.connect(self.force_run)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.warning.hide)
-        box = QVBoxLayout(self.warning)
-        box.addWidget(self.warning_label)
-        box.addLayout(_row(update, self.force_button, cancel))
-        self.warning.hide()
-        return self.warning
+        return self.tabs
 
     def _section(self) -> dict:
         return self._ctx.settings.section("profiler")
@@ -278,8 +242,7 @@ class ProfilerDock(QDockWidget):
         self.steps.show_run(None, [])
         if self.charts is not None:
             self.charts.clear()
-        self.run_button.setEnabled(False)
-        self.interrupt_button.setEnabled(True)
+        self.controls.set_running(True)
         self.status_label.setText("Running" + (" (forced)…" if forced else "…"))
         self._tasks.run(self._run.run, on_done=self._run_done, on_error=self._run_error,
                             name="profiler run")
@@ -312,8 +275,7 @@ class ProfilerDock(QDockWidget):
         typed = {s.node_id: s.step_comment for s in self.steps.step_model.steps()
                  if s.step_comment}
         self._run = None
-        self.run_button.setEnabled(True)
-        self.interrupt_button.setEnabled(False)
+        self.controls.set_running(False)
         summary = record.summary
         total = "" if summary.total_time is None else f" in {summary.total_time:.3f} s"
         self.status_label.setText(f"{summary.label}: {summary.status}{total}"
@@ -327,8 +289,7 @@ class ProfilerDock(QDockWidget):
 
     def _run_error(self, exc: BaseException) -> None:
         self._run = None
-        self.run_button.setEnabled(True)
-        self.interrupt_button.setEnabled(False)
+        self.controls.set_running(False)
         self._show_error(exc)
         self.history.refresh()
 
@@ -426,11 +387,4 @@ class ProfilerDock(QDockWidget):
         if self.charts is not None:
             self.charts.stop()
         self.save_layout()
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for widget in widgets:
-        row.addWidget(widget, 1 if isinstance(widget, QComboBox | QLineEdit) else 0)
-    return row
 

@@ -143,56 +143,11 @@ class ProfilerCharts(QWidget):
         self._timer.start()
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         # Two views: live updates repaint the time series only, not the per-node bars.
         self.graphics = pg.GraphicsLayoutWidget()
         self.bars_graphics = pg.GraphicsLayoutWidget()
-        self.memory_plot = self.graphics.addPlot(row=0, col=0, title="Memory")
-        self.load_plot = self.graphics.addPlot(row=1, col=0, title="Load")
-        self.time_bars_plot = self.bars_graphics.addPlot(row=0, col=0, title="Time per node (s)")
-        self.vram_bars_plot = self.bars_graphics.addPlot(row=1, col=0,
-                                                         title="Peak VRAM per node (GiB)")
-        self.load_plot.setXLink(self.memory_plot)
-        self.memory_plot.hideAxis("bottom")  # shared with the load plot below it
-        # The time axis grows in steps instead of on every batch: axes (slow text painting)
-        # are redrawn only when the range changes, and clipToView works without x autorange.
-        self.memory_plot.enableAutoRange(x=False)
-        self._x_max = 0.0
-        self._follow = True
-        self.memory_plot.vb.sigRangeChangedManually.connect(self._user_zoomed)
-        for plot in (self.memory_plot, self.load_plot):
-            spans = NodeSpans()
-            plot.addItem(spans, ignoreBounds=True)
-            self._spans.append(spans)
-        self.vram_bars_plot.setXLink(self.time_bars_plot)
-        self.load_plot.setYRange(0, 100)
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        for plot, names in ((self.memory_plot, ("vram", "ram")),
-                            (self.load_plot, ("gpu_load", "cpu"))):
-            for side in ("left", "bottom"):
-                # Replaying an axis (tick text) costs milliseconds in software rendering;
-                # a device-pixel cache makes an unchanged axis a blit.
-                plot.getAxis(side).setCacheMode(
-                    QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            plot.addLegend(offset=(5, 5))
-            plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.showGrid(x=True, y=True, alpha=0.2)
-            for name in names:
-                # GPU load is an average over the past window: draw it as steps, not a line
-                # that suggests detail between readings.
-                step = "right" if name == "gpu_load" else None
-                # autoDownsampleFactor 1: about one peak pair per pixel column is all a
-                # screen can show; the default (5) would draw 12,000 points of a 10-min run.
-                self.curves[name] = plot.plot([], [], name=_NAMES[name], stepMode=step,
-                                              pen=pg.mkPen(_COLORS[name], width=1.5),
-                                              autoDownsampleFactor=1.0)
-        self.load_plot.setLabel("bottom", "seconds since the run started")
-        self.time_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#4e79a7")
-        self.vram_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#e15759")
-        self.time_bars_plot.addItem(self.time_bars)
-        self.vram_bars_plot.addItem(self.vram_bars)
+        self._build_series()
+        self._build_bars()
         note = QLabel(GPU_LOAD_NOTE)
         note.setWordWrap(True)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -200,10 +155,57 @@ class ProfilerCharts(QWidget):
         self.splitter.addWidget(self.bars_graphics)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
         layout.addWidget(note)
         for plot in (self.memory_plot, self.load_plot, self.time_bars_plot, self.vram_bars_plot):
             plot.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    def _build_series(self) -> None:
+        self.memory_plot = self.graphics.addPlot(row=0, col=0, title="Memory")
+        self.load_plot = self.graphics.addPlot(row=1, col=0, title="Load")
+        self.load_plot.setXLink(self.memory_plot)
+        self.load_plot.setYRange(0, 100)
+        self.load_plot.setLabel("bottom", "seconds since the run started")
+        self.memory_plot.hideAxis("bottom")  # shared with the load plot below it
+        # The time axis grows in steps instead of on every batch: axes (slow text painting)
+        # are redrawn only when the range changes, and clipToView works without x autorange.
+        self.memory_plot.enableAutoRange(x=False)
+        self._x_max = 0.0
+        self._follow = True
+        self.memory_plot.vb.sigRangeChangedManually.connect(self._user_zoomed)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for plot, names in ((self.memory_plot, ("vram", "ram")),
+                            (self.load_plot, ("gpu_load", "cpu"))):
+            spans = NodeSpans()
+            plot.addItem(spans, ignoreBounds=True)
+            self._spans.append(spans)
+            for side in ("left", "bottom"):
+                # Replaying an axis (tick text) costs milliseconds in software rendering;
+                # a device-pixel cache makes an unchanged axis a blit.
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plot.addLegend(offset=(5, 5))
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for name in names:
+                # GPU load is an average over the past window: drawn as steps, not as a line
+                # suggesting detail between readings. autoDownsampleFactor 1: one peak pair
+                # per pixel column is all a screen shows (the default 5 draws 5x as much).
+                self.curves[name] = plot.plot(
+                    [], [], name=_NAMES[name], stepMode="right" if name == "gpu_load" else None,
+                    pen=pg.mkPen(_COLORS[name], width=1.5), autoDownsampleFactor=1.0)
+
+    def _build_bars(self) -> None:
+        self.time_bars_plot = self.bars_graphics.addPlot(row=0, col=0, title="Time per node (s)")
+        self.vram_bars_plot = self.bars_graphics.addPlot(row=1, col=0,
+                                                         title="Peak VRAM per node (GiB)")
+        self.vram_bars_plot.setXLink(self.time_bars_plot)
+        self.time_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#4e79a7")
+        self.vram_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#e15759")
+        self.time_bars_plot.addItem(self.time_bars)
+        self.vram_bars_plot.addItem(self.vram_bars)
 
     # -- data ------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -239,14 +241,18 @@ class ProfilerCharts(QWidget):
         spans = [(s.node_id, s.t_start, s.t_end) for s in self._timed]
         for item in self._spans:
             item.set_spans(spans)
-        for label in self._labels:
-            self.memory_plot.removeItem(label)
-        self._labels = []
-        for step in self._timed:
-            label = pg.TextItem(step.node_title or step.node_id, color="#555", anchor=(0, 0))
+        if len(self._labels) != len(self._timed):  # live updates mostly move the last end
+            for label in self._labels:
+                self.memory_plot.removeItem(label)
+            self._labels = []
+            for _step in self._timed:
+                label = pg.TextItem("", color="#555", anchor=(0, 1))  # above y=0
+                self.memory_plot.addItem(label, ignoreBounds=True)
+                self._labels.append(label)
+        for label, step in zip(self._labels, self._timed, strict=True):
+            label.setText(step.node_title or step.node_id)
             label.setPos(step.t_start, 0)
-            self.memory_plot.addItem(label, ignoreBounds=True)
-            self._labels.append(label)
+        self._paint_selection()
 
     def shaded_nodes(self) -> list[str]:
         return [node_id for node_id, _t0, _t1 in self._spans[0]._spans]
