@@ -26,7 +26,8 @@ REDRAW_MS = 33
 METRICS = ("vram", "ram", "gpu_load", "cpu")
 _COLORS = {"vram": "#e15759", "ram": "#4e79a7", "gpu_load": "#59a14f", "cpu": "#f28e2b"}
 _NAMES = {"vram": "VRAM (GiB)", "ram": "RAM (GiB)", "gpu_load": "GPU load (%)", "cpu": "CPU (%)"}
-_REGION = QBrush(QColor(120, 120, 200, 35))
+# Consecutive nodes alternate two tones so that back-to-back intervals stay distinct.
+_REGIONS = (QBrush(QColor(120, 120, 200, 50)), QBrush(QColor(200, 160, 80, 40)))
 _REGION_SELECTED = QBrush(QColor(255, 200, 0, 90))
 
 
@@ -103,6 +104,7 @@ class NodeSpans(pg.GraphicsObject):
         self.update()
 
     def viewTransformChanged(self) -> None:  # pyqtgraph hook
+        super().viewTransformChanged()  # drops pyqtgraph's cached view rectangle
         self.prepareGeometryChange()  # the bounds follow the visible range
 
     def boundingRect(self) -> QRectF:  # Qt override
@@ -114,10 +116,10 @@ class NodeSpans(pg.GraphicsObject):
         if view is None:
             return
         painter.setPen(Qt.PenStyle.NoPen)
-        for node_id, t0, t1 in self._spans:
+        for index, (node_id, t0, t1) in enumerate(self._spans):
             if t1 < view.left() or t0 > view.right():
                 continue
-            brush = _REGION_SELECTED if node_id == self._selected else _REGION
+            brush = _REGION_SELECTED if node_id == self._selected else _REGIONS[index % 2]
             painter.fillRect(QRectF(t0, view.top(), t1 - t0, view.height()), brush)
 
 
@@ -185,7 +187,8 @@ class ProfilerCharts(QWidget):
                 # Replaying an axis (tick text) costs milliseconds in software rendering;
                 # a device-pixel cache makes an unchanged axis a blit.
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            plot.addLegend(offset=(5, 5))
+            plot.getAxis("left").setWidth(48)  # equal widths keep the linked time axes aligned
+            plot.addLegend(offset=(-5, 5))  # top right; node labels run along the top left
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.showGrid(x=True, y=True, alpha=0.2)
@@ -243,15 +246,16 @@ class ProfilerCharts(QWidget):
             item.set_spans(spans)
         if len(self._labels) != len(self._timed):  # live updates mostly move the last end
             for label in self._labels:
-                self.memory_plot.removeItem(label)
+                self.load_plot.removeItem(label)
             self._labels = []
             for _step in self._timed:
-                label = pg.TextItem("", color="#555", anchor=(0, 1))  # above y=0
-                self.memory_plot.addItem(label, ignoreBounds=True)
+                # The load plot's y range is fixed (0-100 %): labels sit along its top edge.
+                label = pg.TextItem("", color="#aaa", anchor=(0, 0))
+                self.load_plot.addItem(label, ignoreBounds=True)
                 self._labels.append(label)
         for label, step in zip(self._labels, self._timed, strict=True):
             label.setText(step.node_title or step.node_id)
-            label.setPos(step.t_start, 0)
+            label.setPos(step.t_start, 100)
         self._paint_selection()
 
     def shaded_nodes(self) -> list[str]:
