@@ -61,8 +61,9 @@ class EventHandlerMixin:
                 self._tracked.pop(prompt_id, None)
                 self._later(self._finish, progress, event.outcome, dict(event.outputs or {}),
                             event.error)
-                return
-            update = self._apply(progress, event)
+                update = progress.final_update() if event.outcome == "success" else None
+            else:
+                update = self._apply(progress, event)
         if update is not None:
             self._notify(update)
 
@@ -92,8 +93,9 @@ class EventHandlerMixin:
         with self._lock:
             progress = self._tracked.get(str(prompt_id)) if prompt_id else None
             if progress is None:  # legacy frames carry no prompt id: the running one on it
-                running = [p for p in self._tracked.values() if p.current is not None
-                           and (backend is None or p.backend == backend)]
+                here = [p for p in self._tracked.values()
+                        if (backend is None or p.backend == backend) and p.started is not None]
+                running = [p for p in here if p.current is not None] or here
                 progress = running[-1] if running else None
         if progress is not None:
             self._notify(PreviewUpdate(progress.request_id, bytes(event.image), event.format))

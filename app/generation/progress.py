@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from app.generation.records import ProgressUpdate
+
 
 @dataclass
 class PromptProgress:
@@ -39,6 +41,14 @@ class PromptProgress:
 
     def on_executed(self, node: str, output: dict) -> None:
         self.outputs[str(node)] = output
+
+    def final_update(self) -> ProgressUpdate:
+        """The last progress of a prompt that succeeded: every node done."""
+        if self.current is not None:
+            self.executed.add(self.current)
+            self.current = None
+        return ProgressUpdate(self.request_id, self.step, self.steps, self.nodes_total,
+                              self.nodes_total, self.elapsed())
 
     @property
     def nodes_done(self) -> int:

@@ -42,6 +42,7 @@ def posts(fake_comfy) -> int:
 def test_generate_progress_gallery_viewer_regenerate_delete(
         make_window, fake_comfy, qtbot, monkeypatch):  # noqa: F811
     window, ctx = make_window(fake_comfy.url)
+    ctx.settings.section("profiles")["selected_id"] = "pool-7"  # "Use in runs"
     dock = window.generate_dock
     fill_form(dock, qtbot, width=100)
     qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
@@ -76,6 +77,7 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     assert dock.viewer.view.drag_mime().urls()[0].toLocalFile() == str(dock.viewer.view.path)
 
     first = model.data(index, RecordRole)
+    assert first.profile_id == "pool-7" and "Image Pool profile: pool-7" in shown
     qtbot.mouseClick(dock.viewer.buttons["regenerate"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: model.rowCount() == 2 and model.data(
         model.index(0), RecordRole).status == "completed", timeout=10_000)

@@ -9,7 +9,6 @@ those never sent are listed as "pending - not sent" and go out only when you pre
 from __future__ import annotations
 
 import logging
-import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from app.generation.service import GenerationService
 from app.generation.store import GenerationStore
 from app.ui.context import AppContext
 from app.ui.models.generation import GalleryModel, QueueModel, RecordRole
+from app.ui.models.generation_updates import UpdateQueue
 from app.ui.widgets.generate_form import GenerateForm
 from app.ui.widgets.generate_history import HistoryPage
 from app.ui.widgets.generate_run import RunPanel
@@ -54,35 +54,6 @@ SECTION = "generate"
 EXTERNAL_POLL_MS = 10_000
 DRAIN_MS = 40
 VIEWER_KEY = "generate.viewer"
-
-
-class _UpdateQueue:
-    """Service listeners run on worker threads: they only append here. The dock drains it
-    on the GUI thread every ``DRAIN_MS`` and keeps only the newest progress and preview per
-    request, so a fast sampler never floods the GUI thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: list[object] = []
-
-    def put(self, update: object) -> None:
-        with self._lock:
-            self._items.append(update)
-
-    def take(self) -> list[object]:
-        with self._lock:
-            items, self._items = self._items, []
-        progress: dict[str, object] = {}
-        previews: dict[str, object] = {}
-        rest = []
-        for item in items:
-            if isinstance(item, ProgressUpdate):
-                progress[item.request_id] = item
-            elif isinstance(item, PreviewUpdate):
-                previews[item.request_id] = item
-            else:
-                rest.append(item)
-        return [*progress.values(), *previews.values(), *rest]
 
 
 def _profile_applier() -> Any:
@@ -104,7 +75,7 @@ class GenerateDock(QDockWidget):
             self.store, ctx.paths, client_for=hub.client, backends=lambda: hub.urls,
             client_id=hub.client_id, watch=lambda url, pid: hub.watch(pid, url),
             profile_applier=_profile_applier())
-        self._updates = _UpdateQueue()
+        self._updates = UpdateQueue()
         self.service.add_listener(self._updates.put)
         self._polling: set[str] = set()
         self._shut_down = False

@@ -20,6 +20,9 @@ from app.generation.records import PreviewUpdate, ProgressUpdate
 from app.ui.models.generation import QueueModel, RequestIdRole
 
 PREVIEW_SIZE = 256
+QUEUE_POLICY = ("After a restart, requests ComfyUI had already accepted are followed again. "
+                "Requests that were never sent stay here as \"pending - not sent\" and are "
+                "only sent when you press Retry in the History.")
 
 
 class RunPanel(QWidget):
@@ -66,7 +69,10 @@ class RunPanel(QWidget):
         layout.addWidget(self.step_bar)
         layout.addLayout(info)
         layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(QLabel("Queue (pending requests)", self))
+        title = QLabel("Queue (pending requests)", self)
+        title.setToolTip(QUEUE_POLICY)
+        self.queue.setToolTip(QUEUE_POLICY)
+        layout.addWidget(title)
         layout.addWidget(self.queue)
         layout.addWidget(self.cancel_selected)
 
