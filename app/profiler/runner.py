@@ -170,8 +170,13 @@ class ProfileRun:
             sampler.stop()
             self._flush_samples()
         steps = build_steps(timeline, sampler.samples(), prompt, self.origin)
+        error = timeline.error
+        if timeline.reconciled:
+            gap = ("The websocket dropped during the run and its end was read from ComfyUI's "
+                   "history: times of the nodes around the gap are approximate.")
+            error = f"{error} {gap}" if error else gap
         self._store.finish_run(self.run_id, status=timeline.status, total_time=timeline.total_time,
-                               steps=steps, error=timeline.error, prompt_id=self.prompt_id)
+                               steps=steps, error=error, prompt_id=self.prompt_id)
         self._publish(timeline, prompt)
         return self._store.get_run(self.run_id)
 

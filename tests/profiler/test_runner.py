@@ -125,3 +125,13 @@ def test_rejected_prompt_is_stored_with_comfyuis_message(fake_comfy, store):
     record = run_profile(fake_comfy, store, prompt=prompt)[1]()
     assert record.summary.status == "failed"
     assert "rejected" in record.summary.error and "ckpt_name" in record.summary.error
+
+
+def test_websocket_drop_mid_run_is_reconciled_and_flagged(fake_comfy, store):
+    # The prompt ends while the stream waits to reconnect (>= 0.5 s), so its end is learnt
+    # from /history (reconcile), not from the websocket.
+    fake_comfy.scenario.disconnect_at_node = "8"
+    fake_comfy.scenario.node_durations = {"8": 0.1}
+    record = run_profile(fake_comfy, store)[1]()
+    assert record.summary.status == "completed"
+    assert "approximate" in record.summary.error
