@@ -253,6 +253,8 @@ class GenerationService(EventHandlerMixin):
             except ComfyError as exc:  # deleting must work while the server is away
                 log.warning("could not cancel %s before deleting it: %s", request_id, exc)
         self.store.delete(request_id)
+        if record.comfyui_prompt_id:
+            self.store.remember_deleted(record.comfyui_prompt_id)
         failed = out.delete_files(self.paths, [*record.output_paths, *record.thumbnail_paths])
         self._notify(RequestRemoved(request_id))
         return failed

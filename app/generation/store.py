@@ -20,6 +20,8 @@ from app.generation.records import GenerationRecord, HistoryFilter
 CHECKPOINT = "checkpoint"
 LORA = "lora"
 _OPTIONS_KEY = "generation.options:"
+_DELETED_KEY = "generation.deleted_prompt_ids"
+_DELETED_KEEP = 2000
 
 _FIELDS = ("id", "user_id", "prompt", "negative_prompt", "checkpoint_model", "width", "height",
            "batch_size", "status", "comfyui_prompt_id", "backend", "error", "profile_id",
@@ -101,13 +103,32 @@ class GenerationStore:
             return to_record(row) if row is not None else None
 
     def known_prompt_ids(self, prompt_ids: Iterable[str]) -> set[str]:
+        """Which of these ComfyUI prompt ids are in the history or were deleted from it."""
         wanted = list(prompt_ids)
         if not wanted:
             return set()
         with self._db.session() as session:
             found = session.scalars(select(GenerationRequest.comfyui_prompt_id).where(
                 GenerationRequest.comfyui_prompt_id.in_(wanted)))
-            return {pid for pid in found if pid}
+            known = {pid for pid in found if pid}
+        return known | (set(wanted) & set(self._deleted_prompt_ids()))
+
+    def _deleted_prompt_ids(self) -> list[str]:
+        with self._db.session() as session:
+            row = session.get(AppState, _DELETED_KEY)
+            value = row.value if row is not None else ""
+        try:
+            ids = json.loads(value) if value else []
+        except ValueError:
+            return []
+        return [str(x) for x in ids] if isinstance(ids, list) else []
+
+    def remember_deleted(self, prompt_id: str) -> None:
+        """Keep a deleted request's prompt id, so polling ComfyUI's history does not bring
+        it back as an external job (the newest ``_DELETED_KEEP`` are kept)."""
+        ids = [*self._deleted_prompt_ids(), prompt_id][-_DELETED_KEEP:]
+        with self._db.session() as session:
+            session.merge(AppState(key=_DELETED_KEY, value=json.dumps(ids)))
 
     def active(self) -> list[GenerationRecord]:
         """Pending and processing requests, oldest first (the queue)."""

@@ -236,3 +236,6 @@ def test_jobs_from_other_clients_join_the_history_marked_external(
     assert (paths.data_dir / record.output_paths[0]).is_file()
     assert runner.service.poll_external(fake_comfy.url) == []  # kept once, not twice
     assert own.id not in added
+    runner.service.delete(record.id)
+    assert runner.service.poll_external(fake_comfy.url) == []  # deleted stays deleted
+    assert not (paths.data_dir / record.output_paths[0]).exists()
