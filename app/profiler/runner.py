@@ -115,8 +115,6 @@ class ProfileRun:
         stream = options.stream_factory(client.address, self.client_id, self._events.put)
         stream.start()
         try:
-            if not stream.wait_connected(options.connect_timeout):
-                raise ComfyUnreachable(client.address, "the websocket did not connect")
             self._wait_for_greeting(client.address)
             choice = choose_backends(client.address, client.system_stats, options.nvml_api,
                                      options.use_nvml)
@@ -134,16 +132,22 @@ class ProfileRun:
         The socket is registered under our client id around that frame; a prompt posted
         earlier could run (a cached one in milliseconds) before its events have a receiver.
         The reference captures do the same: connect, wait for status, then POST.
+
+        Raises:
+            ComfyUnreachable: no status within ``connect_timeout`` (or the run was cancelled).
         """
         deadline = time.monotonic() + self._options.connect_timeout
-        while (remaining := deadline - time.monotonic()) > 0:
+        reason = "no answer on the websocket"
+        while time.monotonic() < deadline and not self._cancel.is_set():
             try:
-                event = self._events.get(timeout=remaining)
+                event = self._events.get(timeout=0.1)
             except queue.Empty:
-                break
+                continue
             if isinstance(event, Status):
                 return
-        raise ComfyUnreachable(address, "the websocket connected but ComfyUI sent no status")
+            if isinstance(event, ConnectionChanged) and not event.connected:
+                reason = event.reason or reason
+        raise ComfyUnreachable(address, "cancelled" if self._cancel.is_set() else reason)
 
     def _run_connected(self, client: ComfyClient, stream: EventStream,
                        choice: BackendChoice) -> RunRecord:
@@ -166,6 +170,9 @@ class ProfileRun:
         try:
             self._post(client, stream, prompt, timeline)
             self._follow(client, timeline, prompt)
+        except Exception as exc:  # a bug or a DB failure still ends in a stored, failed run
+            log.exception("profiler run %s stopped", self.run_id)
+            timeline.fail(time.monotonic(), f"The profiler stopped: {exc}")
         finally:
             sampler.stop()
             self._flush_samples()

@@ -135,3 +135,17 @@ def test_websocket_drop_mid_run_is_reconciled_and_flagged(fake_comfy, store):
     record = run_profile(fake_comfy, store)[1]()
     assert record.summary.status == "completed"
     assert "approximate" in record.summary.error
+
+
+def test_unreachable_comfyui_raises_and_stores_nothing(store):
+    import socket
+
+    from app.comfy.errors import ComfyUnreachable
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    request = RunRequest(prompt=reference_prompt(), backend_url=url)
+    with pytest.raises(ComfyUnreachable, match="unreachable"):
+        ProfileRun(request, store, RunOptions(nvml_api=FakeNvml(), connect_timeout=0.5)).run()
+    assert store.list_runs() == []

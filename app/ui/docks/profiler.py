@@ -230,7 +230,10 @@ class ProfilerDock(QDockWidget):
     # -- running ---------------------------------------------------------------------------
     def _start(self, prompt: dict, forced: bool) -> None:
         interval = self.interval_spin.value()
-        self._section()["interval_ms"] = interval
+        if self._section().get("interval_ms") != interval:
+            self._section()["interval_ms"] = interval
+            self._tasks.run(self._ctx.save_settings, on_error=self._show_error,
+                            name="profiler settings")
         request = RunRequest(prompt=prompt, backend_url=self._ctx.backends.active_url,
                              name=self.name_edit.text().strip(), interval_ms=interval,
                              forced=forced, profile_id=self._ctx.selected_profile_id())
