@@ -83,9 +83,14 @@ class NvmlBackend:
 
     name = "NVML"
 
-    def __init__(self, api: NvmlApi, device_index: int = 0, pid: int | None = None,
+    def __init__(self, api: NvmlApi, device_index: int | None = None, pid: int | None = None,
                  process_interval: float = 0.5) -> None:
         """Initialise NVML and open the device.
+
+        Args:
+            device_index: NVML index of the GPU; None picks the GPU where the ComfyUI process
+                (``pid``) holds memory, else GPU 0. (Torch's cuda:N may not be NVML's N when
+                CUDA_VISIBLE_DEVICES or CUDA_DEVICE_ORDER are set, so the process decides.)
 
         Raises:
             BackendUnavailable: no NVIDIA driver/library, or no such device. The message is the
@@ -103,6 +108,8 @@ class NvmlBackend:
         try:
             with _NVML.lock:
                 count = api.nvmlDeviceGetCount()
+                if device_index is None:
+                    device_index = self._device_of_process(count)
                 if device_index >= count:
                     raise BackendUnavailable(
                         f"NVML skipped: GPU {device_index} requested, {count} present")
@@ -115,7 +122,19 @@ class NvmlBackend:
             raise BackendUnavailable(f"NVML skipped: {exc}") from exc
         self._closed = False
         who = f"process {pid}" if pid else "device-wide (ComfyUI's PID unknown)"
-        self.detail = f"{self.device_name}: {who}"
+        self.device_index = device_index
+        self.detail = f"GPU {device_index} {self.device_name}: {who}"
+
+    def _device_of_process(self, count: int) -> int:
+        if not self._pid or count <= 1:
+            return 0
+        for index in range(count):
+            handle = self._api.nvmlDeviceGetHandleByIndex(index)
+            for query in (self._api.nvmlDeviceGetComputeRunningProcesses,
+                          self._api.nvmlDeviceGetGraphicsRunningProcesses):
+                if any(proc.pid == self._pid for proc in query(handle)):
+                    return index
+        return 0
 
     def poll(self, now: float, values: dict[str, float | int | None]) -> None:
         api = self._api
@@ -149,7 +168,7 @@ class NvmlBackend:
             _NVML.release(self._api)
 
 
-def open_nvml(api: NvmlApi | None = None, device_index: int = 0,
+def open_nvml(api: NvmlApi | None = None, device_index: int | None = None,
               pid: int | None = None) -> NvmlBackend:
     """An NVML backend on the real driver (or ``api``); raises BackendUnavailable with a note."""
     if api is None:

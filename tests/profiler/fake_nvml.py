@@ -21,13 +21,16 @@ class FakeNvml:
 
     def __init__(self, total: int = 24 * GIB, used: Callable[[float], int] | int = GIB,
                  load: Callable[[float], float] | float = 0.0, processes: dict | None = None,
-                 init_error: int | None = None, name: str = "NVIDIA Fake 4090") -> None:
+                 init_error: int | None = None, name: str = "NVIDIA Fake 4090",
+                 count: int = 1, process_device: int = 0) -> None:
         self.total = total
         self.used = used
         self.load = load
         self.processes = processes or {}  # pid -> used bytes
         self.init_error = init_error
         self.name = name
+        self.count = count
+        self.process_device = process_device  # the GPU whose process list holds `processes`
         self.calls: list[str] = []
         self.initialised = 0
         self.concurrent = 0
@@ -56,7 +59,7 @@ class FakeNvml:
         self.initialised -= 1
 
     def nvmlDeviceGetCount(self) -> int:
-        return 1
+        return self.count
 
     def nvmlDeviceGetHandleByIndex(self, index: int) -> object:
         return ("handle", index)
@@ -78,6 +81,8 @@ class FakeNvml:
     def nvmlDeviceGetComputeRunningProcesses(self, handle):
         self._enter("processes")
         try:
+            if handle[1] != self.process_device:
+                return []
             return [SimpleNamespace(pid=pid, usedGpuMemory=mem)
                     for pid, mem in self.processes.items()]
         finally:

@@ -144,3 +144,17 @@ def test_sampler_thread_delivers_monotonic_batches():
     assert times == sorted(times) and times[0] >= before
     assert all(isinstance(b, tuple) for b in batches)
     assert not sampler.running
+
+
+def test_nvml_follows_the_gpu_the_comfyui_process_uses():
+    fake = FakeNvml(count=3, process_device=2, processes={777: GIB})
+    backend = NvmlBackend(fake, pid=777)
+    try:
+        assert backend.device_index == 2 and backend.detail.startswith("GPU 2 ")
+    finally:
+        backend.close()
+    other = NvmlBackend(fake, pid=None)
+    try:
+        assert other.device_index == 0
+    finally:
+        other.close()
