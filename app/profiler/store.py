@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.db.base import utcnow
 from app.db.database import Database
 from app.db.models.app_state import AppState
 from app.db.models.profiler import (
@@ -83,6 +85,8 @@ class ProfilerStore:
                  "cpu": s.cpu, "gpu_load": s.gpu_load} for s in samples]
         with self._db.session() as session:
             session.execute(insert(ProfilerSample), rows)
+            session.execute(update(ProfilerRun).where(ProfilerRun.id == run_id)
+                            .values(updated_at=utcnow()))
 
     def finish_run(self, run_id: int, *, status: str, total_time: float | None,
                    steps: Sequence[Step], error: str | None = None,
@@ -98,6 +102,22 @@ class ProfilerStore:
                 ProfilerStep(run_id=run_id, position=i,
                              **{name: getattr(step, name) for name in STEP_FIELDS})
                 for i, step in enumerate(steps))
+
+    def fail_abandoned_runs(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
+        """Mark "running" runs that stopped changing (the app died mid-run) as failed.
+
+        A live run touches ``updated_at`` with every sample batch (about once a second), so
+        one silent for ``stale_after`` is no longer followed by anyone. Returns how many.
+        """
+        cutoff = utcnow() - stale_after
+        with self._db.session() as session:
+            done = session.execute(
+                update(ProfilerRun)
+                .where(ProfilerRun.status == "running",
+                       func.coalesce(ProfilerRun.updated_at, ProfilerRun.timestamp) < cutoff)
+                .values(status="failed", error="ComfyDesk stopped during this run; what was "
+                                              "measured until then is kept."))
+            return done.rowcount or 0
 
     def list_runs(self) -> list[RunSummary]:
         """Every run, newest first."""

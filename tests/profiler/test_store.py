@@ -113,3 +113,23 @@ def test_snapshot_store_and_long_keys(store):
     long_key = "file:/" + "x" * 400
     store.save_snapshot(long_key, nodes)
     assert store.load_snapshot(long_key) == (nodes, digest)
+
+
+def test_runs_abandoned_mid_run_are_marked_failed(store, database):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.db.base import utcnow
+    from app.db.models.profiler import ProfilerRun
+
+    old = store.begin_run(name="app died here")
+    live = store.begin_run(name="still sampling")
+    store.append_samples(live, [Sample(t=1.0, vram=1)], origin=0.0)
+    with database.session() as session:
+        session.execute(update(ProfilerRun).where(ProfilerRun.id == old)
+                        .values(updated_at=utcnow() - timedelta(minutes=10)))
+    assert store.fail_abandoned_runs() == 1
+    assert store.get_run(old).summary.status == "failed"
+    assert "stopped during this run" in store.get_run(old).summary.error
+    assert store.get_run(live).summary.status == "running"

@@ -30,6 +30,9 @@ class ProfilerRun(Base):
     prompt_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     interval_ms: Mapped[int] = mapped_column(Integer, default=50)
     sampler_info: Mapped[str] = mapped_column(Text, default="")
+    # Touched with every sample batch: a "running" run that stopped changing was abandoned.
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow, onupdate=utcnow,
+                                                        nullable=True)
 
     steps: Mapped[list[ProfilerStep]] = relationship(
         back_populates="run", cascade="all, delete-orphan", passive_deletes=True,

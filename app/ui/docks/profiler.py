@@ -64,7 +64,8 @@ class ProfilerDock(QDockWidget):
         self._bridge.sampled.connect(self._on_samples)
         self._build()
         self._restore_layout()
-        self.history.refresh()
+        self._tasks.run(self._store.fail_abandoned_runs, on_done=lambda _n: self.history.refresh(),
+                        on_error=self._show_error, name="profiler abandoned runs")
         self.groups.refresh()
 
     # -- layout ----------------------------------------------------------------------------

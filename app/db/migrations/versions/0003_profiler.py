@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("prompt_id", sa.String(64), nullable=True),
         sa.Column("interval_ms", sa.Integer(), nullable=False, server_default="50"),
         sa.Column("sampler_info", sa.Text(), nullable=False, server_default=""),
+        sa.Column("updated_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_profiler_runs")),
     )
     op.create_index("ix_profiler_runs_timestamp", "profiler_runs", ["timestamp"])
