@@ -121,7 +121,8 @@ class GenerateDock(QDockWidget):
         self.history.gallery.clicked.connect(self._open_index)
         self.history.retry_clicked.connect(self._retry_selected)
         self.history.delete_clicked.connect(self._delete_selected)
-        self.viewer = ImageViewer()
+        self.viewer = ImageViewer(self)  # owned by the dock until the centre shows it
+        self.viewer.hide()
         self.viewer.regenerate_requested.connect(self.regenerate_shown)
         self.viewer.delete_requested.connect(lambda: self.delete(self.viewer_request))
         self.viewer.open_folder_requested.connect(self._open_folder)

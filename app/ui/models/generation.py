@@ -21,6 +21,7 @@ StatusRole = Qt.ItemDataRole.UserRole + 2
 RecordRole = Qt.ItemDataRole.UserRole + 3
 
 FETCH_BATCH = 120
+ICON_SIZE = 128
 THUMB_CACHE = 600  # decoded thumbnails kept; a screenful is ~50
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -46,7 +47,8 @@ def status_label(record: GenerationRecord) -> str:
 
 
 def _placeholder(status: str) -> QIcon:
-    pixmap = QPixmap(64, 64)
+    # Full icon size: with uniform item sizes the view measures the first item it sees.
+    pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
     pixmap.fill(QColor(STATUS_COLORS.get(status, "#555555")))
     return QIcon(pixmap)
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.db.base import utcnow
 from app.generation.records import HistoryFilter
-from app.ui.models.generation import GalleryModel
+from app.ui.models.generation import ICON_SIZE, GalleryModel
 
 DATE_RANGES = {"Any time": None, "Today": timedelta(days=1), "Last 7 days": timedelta(days=7),
                "Last 30 days": timedelta(days=30)}
@@ -53,8 +53,8 @@ class HistoryPage(QWidget):
         self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
         self.gallery.setMovement(QListView.Movement.Static)
         self.gallery.setUniformItemSizes(True)  # what keeps 10,000 rows cheap to lay out
-        self.gallery.setIconSize(QSize(128, 128))
-        self.gallery.setGridSize(QSize(148, 168))
+        self.gallery.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        self.gallery.setGridSize(QSize(ICON_SIZE + 20, ICON_SIZE + 44))
         self.gallery.setWordWrap(True)
         self.gallery.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.gallery.setModel(model)

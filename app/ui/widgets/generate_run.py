@@ -83,6 +83,7 @@ class RunPanel(QWidget):
             self._started = None
             self.step_bar.setRange(0, 1)
             self.step_bar.setValue(0)
+            self.step_bar.setFormat("step %v/%m")
             self.nodes_label.setText("waiting in ComfyUI's queue")
             self.elapsed_label.clear()
 
@@ -109,6 +110,9 @@ class RunPanel(QWidget):
 
     def finished(self, request_id: str, text: str) -> None:
         if request_id == self.request_id:
+            if self.step_bar.value() < self.step_bar.maximum() and text == "completed":
+                self.step_bar.setFormat("done (sampler cached)")  # no step was reported
+                self.step_bar.setValue(self.step_bar.maximum())
             self._ticker.stop()
             self._tick()
             self.nodes_label.setText(text)

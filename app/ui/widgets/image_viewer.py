@@ -155,6 +155,7 @@ class ImageViewer(QWidget):
         zoom_row.addWidget(self.zoom_label)
         zoom_row.addStretch(1)
         side = QWidget(self)
+        side.setMinimumWidth(240)
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(self.parameters, 1)
         side_layout.addWidget(self.new_seed)
