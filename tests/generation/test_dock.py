@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.generation.store import GenerationStore
 from app.ui.context import build_context
@@ -33,6 +33,30 @@ def fill_form(dock, qtbot, width: int = 128) -> None:
     form.seed.setText("42")
     form.steps.setValue(2)
     form.cfg.setValue(7.0)
+
+
+def test_each_pending_request_can_be_cancelled_from_the_queue(
+        make_window, fake_comfy, qtbot):  # noqa: F811
+    fake_comfy.scenario.step_duration = 0.05
+    window, _ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    fill_form(dock, qtbot)
+    dock.form.steps.setValue(200)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.queue_model.rowCount() == 1, timeout=5_000)
+    dock.form.seed.setText("43")
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    queue = dock.run_panel.queue
+    qtbot.waitUntil(lambda: dock.queue_model.rowCount() == 2 and all(
+        dock.queue_model.record(r).comfyui_prompt_id for r in range(2)), timeout=5_000)
+    second = dock.queue_model.record(1)
+    queue.setCurrentIndex(dock.queue_model.index(1))
+    qtbot.mouseClick(dock.run_panel.cancel_selected, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dock.queue_model.rowCount() == 1, timeout=5_000)
+    assert GenerationStore(_ctx.database).get(second.id).status == "cancelled"
+    qtbot.mouseClick(dock.cancel_button, Qt.MouseButton.LeftButton)  # the running one
+    qtbot.waitUntil(lambda: dock.queue_model.rowCount() == 0, timeout=10_000)
+    assert "cancelled" in dock.run_panel.nodes_label.text()
 
 
 def posts(fake_comfy) -> int:
@@ -74,6 +98,10 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     assert dock.viewer.view.path.is_file()
     qtbot.mouseClick(dock.viewer.buttons["one"], Qt.MouseButton.LeftButton)
     assert dock.viewer.view.zoom == 1.0
+    qtbot.mouseClick(dock.viewer.buttons["zoom_in"], Qt.MouseButton.LeftButton)
+    assert dock.viewer.view.zoom == 1.25
+    qtbot.mouseClick(dock.viewer.buttons["copy"], Qt.MouseButton.LeftButton)
+    assert "Seed: 42" in QApplication.clipboard().text()
     assert dock.viewer.view.drag_mime().urls()[0].toLocalFile() == str(dock.viewer.view.path)
 
     first = model.data(index, RecordRole)
@@ -104,8 +132,9 @@ def test_form_values_survive_a_restart_and_a_failure_is_kept(
     message = window.generate_dock.message
     qtbot.waitUntil(lambda: "unreachable" in message.text(), timeout=10_000)
     window.close()  # quitting saves the form with the settings
+    fake_comfy.start()
 
-    restarted = build_context(ctx.paths, start_backends=False)
+    restarted = build_context(ctx.paths)
     dock = GenerateDock(restarted)
     qtbot.addWidget(dock)
     try:
@@ -118,6 +147,21 @@ def test_form_values_survive_a_restart_and_a_failure_is_kept(
         qtbot.waitUntil(lambda: gallery.rowCount() == 1, timeout=5_000)
         failed = gallery.data(gallery.index(0), RecordRole)
         assert failed.status == "failed" and "unreachable" in failed.error
+
+        history = dock.history
+        history.gallery.setCurrentIndex(gallery.index(0))
+        qtbot.waitUntil(lambda: restarted.backends.state(fake_comfy.url).reachable is True,
+                        timeout=5_000)
+        qtbot.mouseClick(history.retry_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: gallery.data(gallery.index(0), RecordRole).status
+                        == "completed", timeout=10_000)
+        assert gallery.rowCount() == 1  # the same request, sent again
+
+        qtbot.keyClicks(history.search, "no such prompt")
+        qtbot.waitUntil(lambda: gallery.rowCount() == 0, timeout=5_000)
+        history.search.clear()
+        history.status_filter.setCurrentIndex(history.status_filter.findData("completed"))
+        qtbot.waitUntil(lambda: gallery.rowCount() == 1, timeout=5_000)
     finally:
         dock.shutdown()
         restarted.shutdown()
