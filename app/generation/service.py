@@ -230,8 +230,12 @@ class GenerationService(EventHandlerMixin):
             progress = self._tracked.get(prompt_id)
             if progress is not None:
                 progress.cancel_requested = True
-        queue = client.get_queue()
-        where = queue.find(prompt_id)
+        try:
+            where = client.get_queue().find(prompt_id)
+        except ComfyError as exc:  # the server is away: cancel here, say ComfyUI was not told
+            return self._changed(self.store.update(
+                request_id, status="cancelled", finished_at=utcnow(),
+                error=f"Cancelled while ComfyUI could not be reached ({exc})."))
         if where is not None and where[0] == "pending":
             client.delete_from_queue([prompt_id])
             with self._lock:

@@ -239,3 +239,12 @@ def test_jobs_from_other_clients_join_the_history_marked_external(
     runner.service.delete(record.id)
     assert runner.service.poll_external(fake_comfy.url) == []  # deleted stays deleted
     assert not (paths.data_dir / record.output_paths[0]).exists()
+
+
+def test_cancel_works_while_the_backend_is_away(fake_comfy, make_runner):
+    slow(fake_comfy)
+    runner = make_runner(fake_comfy.url, connect=False)
+    record = runner.service.submit(params(sampler=params().sampler.__class__(steps=200)))
+    fake_comfy.stop()
+    cancelled = runner.service.cancel(record.id)
+    assert cancelled.status == "cancelled" and "could not be reached" in cancelled.error
