@@ -82,7 +82,3 @@ class Recorder:
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
-
-
-# tests/conftest.py imports fake_comfy but not the session fixture it depends on.
-from tests.fake_comfy.fixtures import _fake_comfy_session  # noqa: E402, F401
