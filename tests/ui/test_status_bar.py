@@ -18,8 +18,8 @@ def test_status_bar_shows_version_and_gpu_then_disconnect_and_reconnect(make_win
     fake_comfy.scenario.gpu = GpuSpec(name="cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync",
                                       vram_total=24 * 1024**3, vram_free=20 * 1024**3)
     window, _ctx = make_window(fake_comfy.url)
-    qtbot.waitUntil(lambda: "ComfyUI connected:" in _texts(window) and "ComfyUI 0.3.64" in _texts(window),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: "ComfyUI connected:" in _texts(window)
+                    and "ComfyUI 0.3.64" in _texts(window), timeout=5000)
     assert fake_comfy.url in _texts(window)
     qtbot.waitUntil(lambda: "RTX 4090" in _texts(window))
     assert "VRAM 4.0 GiB / 24.0 GiB" in _texts(window)
