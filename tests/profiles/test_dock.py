@@ -39,7 +39,7 @@ def drop_files(target, paths: list[Path]) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     point = target.rect().center()
     enter = QDragEnterEvent(
-        QPointF(point),
+        point,
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
@@ -48,7 +48,7 @@ def drop_files(target, paths: list[Path]) -> None:
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted()
     drop = QDropEvent(
-        QPointF(point),
+        QPointF(point),  # QDropEvent takes a QPointF, QDragEnterEvent a QPoint
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
