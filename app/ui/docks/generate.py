@@ -39,9 +39,11 @@ from app.generation.records import (
 )
 from app.generation.service import GenerationService
 from app.generation.store import GenerationStore
+from app.profiles.inject import apply_profile
 from app.ui.context import AppContext
 from app.ui.models.generation import GalleryModel, QueueModel, RecordRole
 from app.ui.models.generation_updates import UpdateQueue
+from app.ui.widgets.connection_banner import ConnectionBanner
 from app.ui.widgets.generate_form import GenerateForm
 from app.ui.widgets.generate_history import HistoryPage
 from app.ui.widgets.generate_run import RunPanel
@@ -56,14 +58,6 @@ DRAIN_MS = 40
 VIEWER_KEY = "generate.viewer"
 
 
-def _profile_applier() -> Any:
-    try:
-        from app.profiles.inject import apply_profile
-    except ImportError:  # the profiles feature is optional for generation
-        return None
-    return apply_profile
-
-
 class GenerateDock(QDockWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Generate", parent)
@@ -74,7 +68,7 @@ class GenerateDock(QDockWidget):
         self.service = GenerationService(
             self.store, ctx.paths, client_for=hub.client, backends=lambda: hub.urls,
             client_id=hub.client_id, watch=lambda url, pid: hub.watch(pid, url),
-            profile_applier=_profile_applier())
+            profile_applier=apply_profile)
         self._updates = UpdateQueue()
         self.service.add_listener(self._updates.put)
         self._polling: set[str] = set()
@@ -140,7 +134,15 @@ class GenerateDock(QDockWidget):
         self.tabs.setObjectName("generate.tabs")
         self.tabs.addTab(create, "Create")
         self.tabs.addTab(self.history, "History")
-        self.setWidget(self.tabs)
+        self.banner = ConnectionBanner(
+            self.ctx.backends, "Generating needs it; the form uses the last known models and "
+            "the history stays available.", self)
+        root = QWidget(self)
+        root_layout = QVBoxLayout(root)
+        root_layout.setContentsMargins(0, 0, 0, 0)
+        root_layout.addWidget(self.banner)
+        root_layout.addWidget(self.tabs, 1)
+        self.setWidget(root)
 
     def _restore(self) -> None:
         section = self.ctx.settings.section(SECTION)

@@ -25,6 +25,7 @@ from app.profiler.snapshot import SnapshotDiff, diff_snapshots, snapshot_hash, s
 from app.profiler.sources import WorkflowSource, list_userdata_workflows, load_prompt
 from app.profiler.store import ProfilerStore
 from app.ui.context import AppContext
+from app.ui.widgets.connection_banner import ConnectionBanner
 from app.ui.widgets.profiler_controls import RunControls
 from app.ui.widgets.profiler_panels import GroupsPanel, HistoryPanel
 from app.ui.widgets.profiler_steps import StepsPanel
@@ -89,6 +90,9 @@ class ProfilerDock(QDockWidget):
         controls.run_button.clicked.connect(self.run_profile)
         controls.interrupt_button.clicked.connect(self.interrupt)
         controls.force_button.clicked.connect(self.force_run)
+        self.banner = ConnectionBanner(
+            self._ctx.backends, "Profiling a run needs it; stored runs stay available.", root)
+        layout.addWidget(self.banner)
         layout.addWidget(controls)
         layout.addWidget(self._build_tabs(), 1)
         self.setWidget(root)
