@@ -10,6 +10,7 @@ from pathlib import Path
 from app.config import SettingsStore, resolve_paths
 from app.profiles.errors import ComfyFolderMissing, ProfileError
 from app.profiles.service import LocalProfiles, pool_base_for
+from app.units import human_size
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,17 +66,6 @@ def _run(func, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
         return 1
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def _list(profiles: LocalProfiles, _args) -> int:

@@ -6,13 +6,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.ui.backends import BackendHub
-
-
-def format_bytes(value: int | float | None) -> str:
-    if value is None:
-        return "?"
-    gib = float(value) / (1024**3)
-    return f"{gib:.1f} GiB" if gib >= 1 else f"{float(value) / (1024**2):.0f} MiB"
+from app.units import human_size
 
 
 def describe_backend(url: str, state) -> dict[str, str]:
@@ -32,7 +26,7 @@ def describe_backend(url: str, state) -> dict[str, str]:
         used = None
         if device.vram_total is not None and device.vram_free is not None:
             used = device.vram_total - device.vram_free
-        gpu = f"{device.name} · VRAM {format_bytes(used)} / {format_bytes(device.vram_total)}"
+        gpu = f"{device.name} · VRAM {human_size(used)} / {human_size(device.vram_total)}"
     return {"connection": f"● ComfyUI connected: {url}", "version": version, "queue": queue,
             "gpu": gpu}
 

@@ -22,7 +22,7 @@ def test_status_bar_shows_version_and_gpu_then_disconnect_and_reconnect(make_win
                     and "ComfyUI 0.3.64" in _texts(window), timeout=5000)
     assert fake_comfy.url in _texts(window)
     qtbot.waitUntil(lambda: "RTX 4090" in _texts(window))
-    assert "VRAM 4.0 GiB / 24.0 GiB" in _texts(window)
+    assert "VRAM 4.0 GB / 24.0 GB" in _texts(window)
     assert "Queue: 0" in _texts(window)
 
     fake_comfy.stop()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QFont, QImage
 
 from app.profiles.pool import PoolSlot
 from app.profiles.service import ProfileInfo, UnnamedPool
+from app.units import human_size
 
 ProfileIdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -26,17 +27,6 @@ ActiveRole = Qt.ItemDataRole.UserRole + 5
 LabelRole = Qt.ItemDataRole.UserRole + 6
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def format_time(stamp: float) -> str:
