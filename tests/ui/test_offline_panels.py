@@ -14,7 +14,7 @@ def test_generate_and_profiler_say_comfyui_is_not_reachable(make_window, qtbot):
     url = ctx.backends.active_url
     for dock in (window.generate_dock, window.profiler_dock):
         banner = _banner(dock)
-        qtbot.waitUntil(lambda b=banner: b.isVisibleTo(dock), timeout=5000)
+        qtbot.waitUntil(lambda b=banner, d=dock: b.isVisibleTo(d), timeout=5000)
         assert f"ComfyUI is not reachable at {url}" in banner.text()
         assert "connection refused" in banner.text()
 
