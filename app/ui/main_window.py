@@ -124,6 +124,26 @@ class MainWindow(QMainWindow):
         if ctx is not None:
             self.attach(ctx)
 
+    def _take_place(self, shell: QDockWidget, dock: QDockWidget) -> None:
+        """Put ``dock`` exactly where ``shell`` is (tab group, floating, hidden), then drop it.
+
+        Tabifying into the shell's own group reuses Qt's tab bar; removing and re-adding docks
+        would leave stale tab bars painted over the menu bar.
+        """
+        if shell.isFloating():
+            self.addDockWidget(self.dockWidgetArea(shell), dock)
+            dock.setFloating(True)
+            dock.setGeometry(shell.geometry())
+        else:
+            self.tabifyDockWidget(shell, dock)
+        visible, current = shell.isVisibleTo(self), not shell.visibleRegion().isEmpty()
+        self.removeDockWidget(shell)
+        shell.setObjectName("")  # restoreState matches by name: only the real dock may answer
+        shell.deleteLater()
+        dock.setVisible(visible)
+        if current:
+            dock.raise_()
+
     @property
     def is_ready(self) -> bool:
         return self.ctx is not None
@@ -137,15 +157,11 @@ class MainWindow(QMainWindow):
         state = self.saveState(LAYOUT_VERSION)
         for attr, _title, _name, module, cls in DOCK_SPECS:
             shell: QDockWidget = getattr(self, attr)
-            area = self.dockWidgetArea(shell)
             dock = getattr(importlib.import_module(module), cls)(ctx, self)
-            self.removeDockWidget(shell)
-            shell.setObjectName("")  # restoreState matches by name: only the real dock may answer
-            shell.deleteLater()
-            self.addDockWidget(area, dock)
+            self._take_place(shell, dock)
             setattr(self, attr, dock)
         self._apply_dock_features()
-        self.restoreState(state, LAYOUT_VERSION)
+        self.restoreState(state, LAYOUT_VERSION)  # tab order as it was
         self.setStatusBar(BackendStatusBar(ctx.backends, self))
         self._rebuild_dock_toggles()
         self.settings_action.setEnabled(True)
