@@ -115,10 +115,20 @@ class BackendHub(QObject):
         url = url or self.active_url
         return self._states.setdefault(url, BackendState(url))
 
-    def watch(self, prompt_id: str, url: str | None = None) -> None:
+    def watch(self, prompt_id: str, url: str | None = None, posted: bool = True) -> None:
+        """Report ``PromptFinished`` for this prompt exactly once, even across a gap.
+
+        Call with ``posted=False`` before POSTing a prompt whose id you chose, then again after.
+        """
         stream = self._streams.get(url or self.active_url)
         if stream is not None:
-            stream.watch(prompt_id)
+            stream.watch(prompt_id, posted)
+
+    def unwatch(self, prompt_id: str, url: str | None = None) -> None:
+        """Forget a prompt whose POST failed, so it is not later reported as lost."""
+        stream = self._streams.get(url or self.active_url)
+        if stream is not None:
+            stream.unwatch(prompt_id)
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:

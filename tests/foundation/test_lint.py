@@ -9,6 +9,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_ruff_is_clean():
     ruff = Path(sys.executable).with_name("ruff")
-    result = subprocess.run([str(ruff), "check", "app", "tests", "benchmarks", "packaging"],
+    result = subprocess.run([str(ruff), "check", "app", "tests", "benchmarks", "packaging", "docs"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

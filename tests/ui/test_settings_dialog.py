@@ -95,3 +95,12 @@ def test_profiles_panel_follows_a_new_comfyui_folder(make_window, qtbot, tmp_pat
     _save(dialog)
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
     assert model.info(0).name == "characters_A"
+
+
+def test_test_connection_shows_the_comfyui_version(make_window, qtbot, fake_comfy):
+    window, _ctx = make_window(fake_comfy.url)
+    dialog = _dialog(window, qtbot)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✔"), timeout=5000)
+    assert f"ComfyUI 0.3.64 at {fake_comfy.url}" in dialog.test_result.text()
+    dialog.reject()
