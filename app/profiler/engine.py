@@ -47,6 +47,8 @@ class Timeline:
     failed_node: str | None = None
     #: True when the end came from /history reconciliation (a websocket gap): timing is partial.
     reconciled: bool = False
+    #: An end learnt from /history that the socket has not confirmed yet (see settle_pending).
+    pending_end: ev.PromptFinished | None = None
 
     @property
     def finished(self) -> bool:
@@ -86,13 +88,33 @@ class Timeline:
             self.error = f"interrupted at {event.node_type} (node {event.node_id})"
             return self._finish(now, INTERRUPTED)
         elif isinstance(event, ev.PromptFinished):
-            self.reconciled = event.via != "websocket"
-            status = {"success": COMPLETED, "interrupted": INTERRUPTED}.get(event.outcome, FAILED)
-            self.error = self.error or event.error
-            return self._finish(now, status)
+            if event.via != "websocket":
+                # ComfyUI writes /history before its last socket frames reach us, so a
+                # safety-net check can report the end while "executing <last node>" and
+                # "execution_success" are still on their way: hold it (settle_pending).
+                self.pending_end = event
+                return False
+            return self._end_from(event)
         else:
             return False
         return True
+
+    def settle_pending(self, now: float, grace: float) -> bool:
+        """Apply an end learnt from /history once the socket stayed silent ``grace`` seconds.
+
+        Returns True when the timeline finished. The end is stamped when history reported it;
+        the run is marked ``reconciled`` (the last node's time is approximate).
+        """
+        pending = self.pending_end
+        if pending is None or self.finished or now - pending.received < grace:
+            return False
+        self.reconciled = True
+        return self._end_from(pending)
+
+    def _end_from(self, event: ev.PromptFinished) -> bool:
+        status = {"success": COMPLETED, "interrupted": INTERRUPTED}.get(event.outcome, FAILED)
+        self.error = self.error or event.error
+        return self._finish(event.received, status)
 
     def fail(self, now: float, reason: str) -> None:
         """End the run from outside (ComfyUI gone, timeout): a failed run with the reason."""

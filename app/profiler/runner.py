@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 DB_FLUSH_INTERVAL = 1.0  # seconds between sample transactions during a run
 UPDATE_INTERVAL = 0.25   # live step-table refreshes while nothing else happens
+# How long an end read from /history waits for the websocket's own last frames (ComfyUI
+# writes history before those frames arrive); after a socket gap it is taken at once.
+HISTORY_END_GRACE = 2.0
 
 
 @dataclass
@@ -95,6 +98,7 @@ class ProfileRun:
         self.origin = 0.0
         self.sampler_info = ""
         self._sampler: Sampler | None = None
+        self._socket_gap = False  # the websocket dropped at least once during the run
 
     def cancel(self) -> None:
         """Stop following the run (app closing); it is stored as failed with that reason."""
@@ -180,7 +184,10 @@ class ProfileRun:
         error = timeline.error
         if timeline.reconciled:
             gap = ("The websocket dropped during the run and its end was read from ComfyUI's "
-                   "history: times of the nodes around the gap are approximate.")
+                   "history: times of the nodes around the gap are approximate."
+                   if self._socket_gap else
+                   "ComfyUI's websocket did not report the end of the run; it was read from "
+                   "ComfyUI's history: the last node's time is approximate.")
             error = f"{error} {gap}" if error else gap
         self._store.finish_run(self.run_id, status=timeline.status, total_time=timeline.total_time,
                                steps=steps, error=error, prompt_id=self.prompt_id)
@@ -212,8 +219,12 @@ class ProfileRun:
             now = time.monotonic()
             if isinstance(event, ConnectionChanged):
                 lost_since, lost_reason = (None, "") if event.connected else (now, event.reason)
+                self._socket_gap |= not event.connected
             elif event is not None and timeline.feed(event):
                 last_update = 0.0  # publish right away: a node started or ended
+            grace = 0.0 if self._socket_gap else HISTORY_END_GRACE
+            if timeline.settle_pending(now, grace):
+                last_update = 0.0
             if self._interrupt.is_set() and not interrupted:
                 interrupted = True
                 self._send_interrupt(client)

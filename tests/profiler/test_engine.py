@@ -83,15 +83,33 @@ def test_interrupted_run():
     assert _intervals(timeline)[-1] == ("3", 1795250659.5065053 - 1795250647.4420853)
 
 
-def test_events_of_other_prompts_are_ignored_and_reconcile_ends_a_run():
+def test_events_of_other_prompts_are_ignored_and_an_unconfirmed_history_end_ends_a_run():
     timeline = Timeline("mine")
     assert not timeline.feed(ev.Executing(received=1.0, prompt_id="other", node="3"))
     timeline.feed(ev.Executing(received=2.0, prompt_id="mine", node="3"))
     assert timeline.running_node == "3"
     timeline.feed(ev.PromptFinished(received=5.0, prompt_id="mine", outcome="error", outputs={},
                                     error="lost", via="reconcile"))
+    assert not timeline.finished  # the socket may still bring the real end
+    assert not timeline.settle_pending(6.0, grace=2.0)
+    assert timeline.settle_pending(7.0, grace=2.0)
     assert timeline.status == "failed" and timeline.reconciled and timeline.error == "lost"
-    assert timeline.intervals[0].end == 5.0
+    assert timeline.intervals[0].end == 5.0  # stamped when history reported it
+
+
+def test_history_end_before_the_last_socket_frames_keeps_the_last_node():
+    # ComfyUI writes /history before its last frames reach the client: a safety-net check
+    # can report the end while "executing 9" and "execution_success" are still in flight.
+    timeline = Timeline("p")
+    timeline.feed(ev.Executing(received=1.0, prompt_id="p", node="8"))
+    timeline.feed(ev.PromptFinished(received=2.0, prompt_id="p", outcome="success", outputs={},
+                                    error=None, via="reconcile"))
+    timeline.feed(ev.Executing(received=2.01, prompt_id="p", node="9"))
+    timeline.feed(ev.ExecutionSuccess(received=2.3, prompt_id="p"))
+    assert timeline.status == "completed" and not timeline.reconciled
+    assert [(i.node_id, i.start, i.end) for i in timeline.intervals] == [
+        ("8", 1.0, 2.01), ("9", 2.01, 2.3)]
+    assert not timeline.settle_pending(10.0, grace=2.0)
 
 
 def test_vram_ramp_during_one_node_is_only_that_nodes_peak():

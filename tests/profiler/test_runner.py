@@ -137,6 +137,29 @@ def test_websocket_drop_mid_run_is_reconciled_and_flagged(fake_comfy, store):
     assert "approximate" in record.summary.error
 
 
+def test_history_answering_before_the_last_frames_loses_no_node(fake_comfy, store):
+    # The stream's safety-net /history check can see the prompt finished while ComfyUI's last
+    # frames are still in flight (history is written first). Played here on the real stream.
+    from app.comfy.events import Executing, PromptFinished
+    from app.comfy.stream import EventStream
+
+    def early_history_stream(url, client_id, on_event):
+        def relay(event):
+            if isinstance(event, Executing) and event.node == "9":
+                on_event(PromptFinished(received=time.monotonic(), prompt_id=event.prompt_id,
+                                        outcome="success", outputs={}, error=None,
+                                        via="reconcile"))
+            on_event(event)
+
+        return EventStream(url, client_id, relay)
+
+    fake_comfy.scenario.node_durations = {"9": 0.2}
+    record = run_profile(fake_comfy, store, stream_factory=early_history_stream)[1]()
+    assert record.summary.status == "completed" and record.summary.error is None
+    steps = {s.node_id: s for s in record.steps}
+    assert 0.2 - EARLY <= steps["9"].exec_time <= 0.2 + MARGIN
+
+
 def test_unreachable_comfyui_raises_and_stores_nothing(store):
     import socket
 
