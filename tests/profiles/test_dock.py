@@ -8,11 +8,24 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
 
-from app.ui.models.profiles import PoolImagesModel, ProfilesTableModel, UnnamedPoolsModel
-from tests.profiles.helpers import png_bytes, tree_bytes, write_pack_pool, write_pack_zip
+from app.profiles.pool import PoolSlot
+from app.ui.models.profiles import (
+    MAX_THUMBNAILS,
+    PoolImagesModel,
+    ProfilesTableModel,
+    ThumbnailReadyRole,
+    UnnamedPoolsModel,
+)
+from tests.profiles.helpers import (
+    png_bytes,
+    tree_bytes,
+    write_pack_pool,
+    write_pack_registry,
+    write_pack_zip,
+)
 from tests.ui.conftest import make_window  # noqa: F401  (the lead's real-window fixture)
 
 
@@ -65,8 +78,7 @@ def names(dock) -> list[str]:
 def thumbnails_shown(dock) -> bool:
     model = dock.images.model
     return model.rowCount() > 0 and all(
-        model.data(model.index(r), Qt.ItemDataRole.DecorationRole) is not None
-        for r in range(model.rowCount())
+        model.data(model.index(r), ThumbnailReadyRole) for r in range(model.rowCount())
     )
 
 
@@ -250,3 +262,44 @@ def test_filter_adopt_active_mark_and_recovery_notice(make_window, comfy, qtbot)
     model = dock.images.model
     qtbot.waitUntil(lambda: str(model.data(model.index(1))).startswith("★"), timeout=5000)
     assert dock.service.pool("node-pool").active == 1
+
+
+def test_a_big_pool_makes_thumbnails_only_for_what_is_on_screen(dock_window, comfy, qtbot):
+    _window, _ctx, dock = dock_window
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "big", count=400)
+    write_pack_registry(base, [("big", "big pool")])
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.reload()
+    model, grid = dock.images.model, dock.images.grid
+    with qtbot.waitSignal(dock.images.thumbnails_loaded, timeout=5000):
+        dock._select_id("big")
+    assert model.rowCount() == 400
+    visible = grid.visible_rows()
+    assert 0 in visible and len(visible) < 400
+    assert model.data(model.index(0), ThumbnailReadyRole)
+    assert not model.data(model.index(399), ThumbnailReadyRole)
+    assert model.thumbnail_count() < 400
+    # Until its thumbnail is made a tile shows a placeholder, so the grid never jumps.
+    assert model.data(model.index(399), Qt.ItemDataRole.DecorationRole) is not None
+
+    grid.scrollToBottom()
+    qtbot.waitUntil(lambda: model.data(model.index(399), ThumbnailReadyRole), timeout=5000)
+    assert model.thumbnail_count() < 400
+
+
+def test_thumbnail_memory_is_bounded_and_a_new_mask_gets_a_new_overlay(qtbot):
+    model = PoolImagesModel()
+    slots = tuple(PoolSlot(f"img_{i + 1:04d}.png", None, "", 0) for i in range(MAX_THUMBNAILS + 5))
+    model.set_pool(slots, 0)
+    tile = QImage(4, 4, QImage.Format.Format_ARGB32)
+    model.set_thumbnails([(s.image, tile, None) for s in slots])
+    assert model.thumbnail_count() == MAX_THUMBNAILS
+    assert not model.data(model.index(0), ThumbnailReadyRole)  # the oldest made went first
+    last = len(slots) - 1
+    assert model.data(model.index(last), ThumbnailReadyRole)
+
+    masked = PoolSlot(slots[last].image, "img_mask.png", "", 0)
+    model.set_pool((*slots[:last], masked), 0)
+    assert not model.data(model.index(last), ThumbnailReadyRole)  # remade with the overlay
+    assert model.data(model.index(last - 1), ThumbnailReadyRole)

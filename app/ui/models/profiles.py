@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import (
@@ -13,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QImage
+from PySide6.QtGui import QColor, QFont, QImage
 
 from app.profiles.pool import PoolSlot
 from app.profiles.service import ProfileInfo, UnnamedPool
@@ -25,6 +26,11 @@ ImageNameRole = Qt.ItemDataRole.UserRole + 3
 MaskNameRole = Qt.ItemDataRole.UserRole + 4
 ActiveRole = Qt.ItemDataRole.UserRole + 5
 LabelRole = Qt.ItemDataRole.UserRole + 6
+ThumbnailReadyRole = Qt.ItemDataRole.UserRole + 7  # True once the real thumbnail is there
+
+# Thumbnails kept in memory (each ~64 KB at 128 px): enough for several screens of a big pool,
+# bounded so a 2,000-image pool does not hold them all.
+MAX_THUMBNAILS = 600
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -162,19 +168,24 @@ class PoolImagesModel(QAbstractListModel):
 
     label_edit_requested = Signal(int, str)  # slot index, label
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, thumb_size: int = 128) -> None:
         super().__init__(parent)
         self._slots: list[PoolSlot] = []
         self._active = 0
-        self._thumbs: dict[str, tuple[QImage, QImage | None]] = {}
+        self._thumbs: OrderedDict[str, tuple[QImage, QImage | None]] = OrderedDict()
         self._show_masks = False
+        self._placeholder = QImage(thumb_size, thumb_size, QImage.Format.Format_ARGB32)
+        self._placeholder.fill(QColor(128, 128, 128, 60))  # a quiet tile until the thumbnail
 
     def set_pool(self, slots: tuple[PoolSlot, ...], active: int) -> None:
         self.beginResetModel()
+        before = {s.image: s.mask for s in self._slots}
         self._slots = list(slots)
         self._active = active
-        names = {s.image for s in slots}
-        self._thumbs = {k: v for k, v in self._thumbs.items() if k in names}
+        # Keep a thumbnail while its image is still there with the same mask (a new mask needs a
+        # new overlay).
+        keep = {s.image for s in slots if before.get(s.image, s.mask) == s.mask}
+        self._thumbs = OrderedDict((k, v) for k, v in self._thumbs.items() if k in keep)
         self.endResetModel()
 
     def clear(self) -> None:
@@ -184,13 +195,26 @@ class PoolImagesModel(QAbstractListModel):
     def slots(self) -> list[PoolSlot]:
         return list(self._slots)
 
-    def missing_thumbnails(self) -> list[PoolSlot]:
-        return [s for s in self._slots if s.image not in self._thumbs]
+    def missing_thumbnails(self, rows: range | None = None) -> list[PoolSlot]:
+        """Slots (of ``rows``, default all) whose thumbnail is not in memory."""
+        rows = range(len(self._slots)) if rows is None else rows
+        return [
+            self._slots[r]
+            for r in rows
+            if 0 <= r < len(self._slots) and self._slots[r].image not in self._thumbs
+        ]
+
+    def thumbnail_count(self) -> int:
+        return len(self._thumbs)
 
     def set_thumbnails(self, thumbs: list[tuple[str, QImage, QImage | None]]) -> None:
         for name, plain, overlay in thumbs:
             self._thumbs[name] = (plain, overlay)
-        rows = [i for i, s in enumerate(self._slots) if s.image in {t[0] for t in thumbs}]
+            self._thumbs.move_to_end(name)
+        while len(self._thumbs) > MAX_THUMBNAILS:  # the oldest were made for rows long scrolled by
+            self._thumbs.popitem(last=False)
+        new = {t[0] for t in thumbs}
+        rows = [i for i, s in enumerate(self._slots) if s.image in new]
         if rows:
             self.dataChanged.emit(
                 self.index(min(rows)), self.index(max(rows)), [Qt.ItemDataRole.DecorationRole]
@@ -219,8 +243,10 @@ class PoolImagesModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             thumb = self._thumbs.get(slot.image)
             if thumb is None:
-                return None
+                return self._placeholder
             return thumb[1] if self._show_masks and thumb[1] is not None else thumb[0]
+        if role == ThumbnailReadyRole:
+            return slot.image in self._thumbs
         if role == Qt.ItemDataRole.ToolTipRole:
             mask = f"mask {slot.mask}" if slot.mask else "no mask"
             return f"#{row} {slot.image} ({mask}){' — active' if active else ''}"

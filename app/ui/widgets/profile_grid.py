@@ -1,13 +1,25 @@
-"""The pool's thumbnail grid: a list view in icon mode that takes dropped image files, and the
-background thumbnail maker (QImage only, which is safe off the GUI thread)."""
+"""The pool's thumbnail grid: a list view in icon mode that takes dropped image files and says
+which rows are on screen (thumbnails are made only for those), and the background thumbnail maker
+(QImage only, which is safe off the GUI thread)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from app.profiles.pool import PoolSlot
@@ -17,8 +29,18 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
 def scaled(data: bytes, size: int) -> QImage:
-    image = QImage.fromData(data)
-    if image.isNull():
+    """``data`` decoded at thumbnail size (JPEG decodes at reduced size directly), EXIF-rotated
+    as the pack's loader does; a null image when it cannot be decoded."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    full = reader.size()
+    if full.isValid() and (full.width() > size or full.height() > size):
+        reader.setScaledSize(full.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    if image.isNull() or (image.width() <= size and image.height() <= size):
         return image
     return image.scaled(
         size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
@@ -80,9 +102,16 @@ def image_files(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> list[Pa
 
 
 class ProfileImageGrid(QListView):
-    """Icon grid of a pool's images; dropping image files asks for them to be added."""
+    """Icon grid of a pool's images; dropping image files asks for them to be added.
+
+    ``visible_rows_changed`` fires (debounced) when scrolling, resizing or a new pool changes which
+    rows are on screen; :meth:`visible_rows` names them, so a 2,000-image pool only ever makes the
+    thumbnails a person can see.
+    """
 
     files_dropped = Signal(list)  # list[Path]
+    visible_rows_changed = Signal()
+    EMPTY_HINT = "Drop PNG, JPEG or WebP files here, or use “Add images…”."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +132,68 @@ class ProfileImageGrid(QListView):
         self.viewport().setAcceptDrops(True)  # drops arrive through the viewport
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setDropIndicatorShown(False)
+        self.empty_hint = ""
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(40)  # one load per scroll gesture, not per pixel
+        self._visible_timer.timeout.connect(self.visible_rows_changed)
+        self.verticalScrollBar().valueChanged.connect(self._view_moved)
+
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        model.modelReset.connect(self._view_moved)
+        model.rowsInserted.connect(self._view_moved)
+
+    @Slot()
+    def _view_moved(self) -> None:
+        # Not timer.start as the slot: valueChanged(int) would pass the value as the interval.
+        self._visible_timer.start()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._view_moved()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._view_moved()  # a dock tab brought to the front
+
+    def visible_rows(self, prefetch_screens: float = 1.0) -> range:
+        """Rows whose tiles are on screen, plus ``prefetch_screens`` of a screen below them."""
+        model = self.model()
+        count = model.rowCount() if model is not None else 0
+        if count == 0 or not self.isVisible():
+            return range(0)
+        self.executeDelayedItemsLayout()
+        top = self.verticalOffset()
+        bottom = top + int(self.viewport().height() * (1 + prefetch_screens))
+
+        def rect(row: int):
+            return self.rectForIndex(model.index(row, 0))
+
+        low, high = 0, count  # rows run left to right, top to bottom: bisect the first one
+        while low < high:
+            middle = (low + high) // 2
+            if rect(middle).bottom() < top:
+                low = middle + 1
+            else:
+                high = middle
+        last = low
+        while last < count and rect(last).top() <= bottom:
+            last += 1
+        return range(low, last)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if self.empty_hint and (model is None or model.rowCount() == 0):
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(
+                self.viewport().rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.empty_hint,
+            )
+            painter.end()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if image_files(event):

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.models.profiles import PoolImagesModel
-from app.ui.widgets.profile_grid import ProfileImageGrid, make_thumbnails
+from app.ui.widgets.profile_grid import THUMB_SIZE, ProfileImageGrid, make_thumbnails
 
 BATCH = 24  # thumbnails per background task: the first ones appear quickly
 
@@ -45,7 +45,9 @@ class PoolImagesPanel(QWidget):
         self.service: Any = None
         self.pool_id: str | None = None
         self._generation = 0
-        self.model = PoolImagesModel(self)
+        self._thumbs_in_flight = False
+        self._thumbs_again = False
+        self.model = PoolImagesModel(self, THUMB_SIZE)
         self.model.label_edit_requested.connect(self._save_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -65,6 +67,7 @@ class PoolImagesPanel(QWidget):
         self.grid = ProfileImageGrid(self)
         self.grid.setModel(self.model)
         self.grid.files_dropped.connect(self.add_image_files)
+        self.grid.visible_rows_changed.connect(self.load_visible_thumbnails)
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._menu)
         layout.addWidget(self.grid, 1)
@@ -90,8 +93,10 @@ class PoolImagesPanel(QWidget):
         if service is None or pool_id is None:
             self.model.clear()
             self.title.setText("No profile selected")
+            self.grid.empty_hint = ""
             self._set_enabled(False)
             return
+        self.grid.empty_hint = self.grid.EMPTY_HINT
         generation = self._generation
         self._set_enabled(True)
         self._run(service.pool, pool_id, done=lambda view: self._set_view(generation, view))
@@ -105,26 +110,43 @@ class PoolImagesPanel(QWidget):
         self.model.set_pool(view.slots, view.active)
         masks = sum(1 for s in view.slots if s.mask)
         self.title.setText(f"{len(view.slots)} images, {masks} masks")
-        self._load_thumbnails(generation)
+        self.load_visible_thumbnails()
 
-    def _load_thumbnails(self, generation: int) -> None:
-        missing = self.model.missing_thumbnails()[:BATCH]
-        if generation != self._generation:
+    @Slot()
+    def load_visible_thumbnails(self) -> None:
+        """Make thumbnails for the rows on screen (and a screen ahead), one batch at a time."""
+        if self._thumbs_in_flight:
+            self._thumbs_again = True  # the view moved while a batch was being made
             return
+        generation, service, pool_id = self._generation, self.service, self.pool_id
+        if service is None or pool_id is None:
+            return
+        missing = self.model.missing_thumbnails(self.grid.visible_rows())[:BATCH]
         if not missing:
             self.thumbnails_loaded.emit()
             return
-        service, pool_id = self.service, self.pool_id
+        self._thumbs_in_flight, self._thumbs_again = True, False
 
         def read(name: str) -> bytes:
             return service.read_image(pool_id, name)
 
+        def finished() -> None:
+            self._thumbs_in_flight = False
+            if generation != self._generation or self._thumbs_again or len(missing) == BATCH:
+                self.load_visible_thumbnails()
+            else:
+                self.thumbnails_loaded.emit()
+
         def done(thumbs: list) -> None:
             if generation == self._generation:
                 self.model.set_thumbnails(thumbs)
-                self._load_thumbnails(generation)
+            finished()
 
-        self._run(make_thumbnails, read, missing, done=done)
+        def failed(exc: BaseException) -> None:
+            finished()
+            self._show_error(exc)
+
+        self._run(make_thumbnails, read, missing, done=done, failed=failed)
 
     # -- changes ----------------------------------------------------------------------------
     def _changed(self, view: Any) -> None:
