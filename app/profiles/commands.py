@@ -12,19 +12,30 @@ from app.profiles.errors import ComfyFolderMissing, ProfileError
 from app.profiles.service import LocalProfiles, pool_base_for
 from app.units import human_size
 
+TRASH_NOTE = (
+    "Deleting moves a profile to ComfyDesk's trash (in its data folder), the same trash the "
+    "window's Undo uses: `profiles restore` brings the latest (or NAME) back. The trash is "
+    "emptied when the ComfyDesk window closes, or with `profiles empty-trash`.")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "profiles", help="Image Pool profiles (ComfyUI-Dataset-Gates): list, create, zip ...",
-        description="Manage Image Pool profiles in <ComfyUI>/input/grid_pool.")
+        description="Manage Image Pool profiles in <ComfyUI>/input/grid_pool. " + TRASH_NOTE)
     parser.add_argument("--comfyui", metavar="DIR",
                         help="the ComfyUI folder (default: the one configured in ComfyDesk)")
     actions = parser.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
     _add(actions, "list", _list, "list profiles and unnamed pools")
     _add(actions, "create", _create, "create an empty profile", "name")
     _add(actions, "rename", _rename, "rename a profile", "name", "new")
-    _add(actions, "delete", _delete, "delete a profile (its folder goes to ComfyDesk's trash)",
-         "name")
+    delete = _add(actions, "delete", _delete,
+                  "delete a profile (it goes to ComfyDesk's trash; undo with `restore`)", "name")
+    delete.description = "Delete a profile. " + TRASH_NOTE
+    restore = _add(actions, "restore", _restore, "bring a deleted profile back from the trash")
+    restore.add_argument("name", nargs="?", metavar="NAME",
+                         help="name or id of the deleted profile (default: the latest deleted)")
+    _add(actions, "empty-trash", _empty_trash,
+         "delete the profiles in ComfyDesk's trash for good (closing the window does this too)")
     dup = _add(actions, "duplicate", _duplicate, "copy a profile with all its files", "name")
     dup.add_argument("new", nargs="?", help='name of the copy (default: NAME, then "NAME (2)")')
     _add(actions, "export", _export, "write a profile zip", "name", "file")
@@ -80,6 +91,12 @@ def _list(profiles: LocalProfiles, _args) -> int:
         print("\nUnnamed pools (adopt with: comfydesk profiles adopt ID NAME):")
         for p in unnamed:
             print(f"  {p.id:40} {p.images:6} images {human_size(p.size_bytes):>9}")
+    trashed = profiles.trashed()
+    if trashed:
+        print("\nIn the trash (restore with: comfydesk profiles restore NAME):")
+        for d in reversed(trashed):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.deleted_at))
+            print(f"  {d.entry.name[:30]:30} {d.entry.id:32}  deleted {when}")
     return 0
 
 
@@ -97,8 +114,20 @@ def _rename(profiles: LocalProfiles, args) -> int:
 
 def _delete(profiles: LocalProfiles, args) -> int:
     deleted = profiles.delete(profiles.get(args.name).id)
-    print(f"deleted {deleted.entry.name!r}; its folder is in {profiles.trash_dir / deleted.token}"
-          " until ComfyDesk quits")
+    print(f"deleted {deleted.entry.name!r} (moved to the trash; "
+          f"`comfydesk profiles restore {deleted.entry.name!r}` brings it back)")
+    return 0
+
+
+def _restore(profiles: LocalProfiles, args) -> int:
+    entry = profiles.undo_delete(args.name)
+    print(f"restored {entry.name!r} ({entry.id})")
+    return 0
+
+
+def _empty_trash(profiles: LocalProfiles, _args) -> int:
+    profiles.purge_trash()
+    print("emptied the trash; deleted profiles cannot be restored any more")
     return 0
 
 

@@ -1,15 +1,16 @@
 """The profile operations on a local ComfyUI folder (``<ComfyUI>/input/grid_pool``).
 
 Every operation is atomic: files are staged and renamed into place, ``profiles.json`` and
-``manifest.json`` are replaced in one step, and a failure leaves the previous state. Deleting moves
-the pool folder to the trash folder in ComfyDesk's data folder so it can be restored until
-:meth:`LocalProfiles.purge_trash` (called when the app quits).
+``manifest.json`` are replaced in one step, and a failure leaves the previous state.
+
+Deleting moves the pool folder to the trash (:mod:`app.profiles.trash`) in ComfyDesk's data
+folder; the window's Undo and ``comfydesk profiles restore`` both restore from it, and
+:meth:`LocalProfiles.purge_trash` empties it when the app's window closes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import threading
@@ -28,6 +29,7 @@ from app.profiles.errors import (
     ProfileNotFound,
 )
 from app.profiles.registry import ProfileEntry, Registry, clean_name, is_valid_pool_id, unique_name
+from app.profiles.trash import DeletedProfile, Trash
 
 POOL_BASE_PARTS = ("input", "grid_pool")
 
@@ -58,12 +60,6 @@ class UnnamedPool:
     modified: float
 
 
-@dataclass(frozen=True)
-class DeletedProfile:
-    token: str
-    entry: ProfileEntry
-
-
 class LocalProfiles:
     """Profiles in a ComfyUI folder the app can reach on disk."""
 
@@ -74,9 +70,9 @@ class LocalProfiles:
         self.base = Path(base)
         self.trash_dir = Path(trash_dir)
         self._registry = Registry(self.base)
+        self._trash = Trash(self.trash_dir, self.base)
         self._clock = clock
         self._lock = threading.RLock()  # the UI runs operations on worker threads
-        self._deleted: list[DeletedProfile] = []
         self._notices: list[str] = []
 
     # --- reading --------------------------------------------------------------------------------
@@ -218,57 +214,58 @@ class LocalProfiles:
             entry = next((e for e in entries if e.id == pool_id), None)
             if entry is None:
                 raise ProfileNotFound(pool_id)
-            token = uuid.uuid4().hex
-            slot = self.trash_dir / token
-            slot.mkdir(parents=True)
-            (slot / "entry.json").write_text(json.dumps(entry.to_json()), encoding="utf-8")
             folder = self.folder(pool_id)
-            moved = folder.exists()
-            if moved:
-                shutil.move(str(folder), str(slot / "pool"))
+            deleted = self._trash.put(entry, folder, self._clock())
             try:
                 self._registry.save([e for e in entries if e.id != pool_id])
             except BaseException:
-                if moved:
-                    shutil.move(str(slot / "pool"), str(folder))
+                self._trash.put_back(deleted, folder)
                 raise
-            deleted = DeletedProfile(token, entry)
-            self._deleted.append(deleted)
             return deleted
+
+    def trashed(self) -> list[DeletedProfile]:
+        """Deleted profiles of this ComfyUI folder still in the trash, oldest first."""
+        return self._trash.items()
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._deleted)
+        """Reads the trash folder: call it off the GUI thread."""
+        return bool(self._trash.items())
 
-    def undo_delete(self) -> ProfileEntry:
-        """Restore the most recently deleted profile (its name gets a suffix if now taken)."""
+    def undo_delete(self, key: str | None = None) -> ProfileEntry:
+        """Restore the most recently deleted profile, or the latest one whose name or id is
+        ``key``; its name gets a suffix if it is taken now."""
         with self._lock:
-            if not self._deleted:
-                raise NothingToUndo()
-            deleted = self._deleted[-1]
-            slot = self.trash_dir / deleted.token
+            candidates = [
+                d for d in self._trash.items() if key is None or key in (d.entry.id, d.entry.name)
+            ]
+            if not candidates:
+                raise NothingToUndo() if key is None else ProfileNotFound(f"{key} (in the trash)")
+            deleted = candidates[-1]
             entries = self.entries()
             folder = self.folder(deleted.entry.id)
-            if (slot / "pool").exists():
-                if folder.exists():
-                    raise PoolAlreadyNamed(deleted.entry.id, "a pool that now exists again")
-                shutil.move(str(slot / "pool"), str(folder))
+            if folder.exists():
+                raise PoolAlreadyNamed(deleted.entry.id, "a pool that now exists again")
+            moved = self._trash.restore_folder(deleted, folder)
             entry = ProfileEntry(
                 deleted.entry.id,
                 unique_name(deleted.entry.name, {e.name for e in entries}),
                 deleted.entry.created,
                 dict(deleted.entry.extra),
             )
-            self._registry.save([*entries, entry])
-            self._deleted.pop()
-            shutil.rmtree(slot, ignore_errors=True)
+            try:
+                self._registry.save([*entries, entry])
+            except BaseException:
+                if moved:
+                    self._trash.take_back(deleted, folder)  # still in the trash: undo again
+                raise
+            self._trash.forget(deleted)
             return entry
 
     def purge_trash(self) -> None:
-        """Empty the trash for good (the app calls this when it quits)."""
+        """Empty the trash for good (the app calls this when its window closes)."""
         with self._lock:
-            self._deleted.clear()
-            shutil.rmtree(self.trash_dir, ignore_errors=True)
+            self._trash.purge()
 
     def duplicate(
         self, pool_id: str, new_name: str | None = None, cancelled: archive.Cancelled | None = None

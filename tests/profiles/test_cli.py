@@ -9,7 +9,7 @@ import pytest
 
 from app.config import SettingsStore, resolve_paths
 from app.profiles import commands
-from tests.profiles.helpers import write_pack_pool
+from tests.profiles.helpers import tree_bytes, write_pack_pool
 
 
 def run(*argv: str) -> int:
@@ -66,3 +66,42 @@ def test_falls_back_to_the_configured_folder(comfy, capsys):
     store.save(settings)
     assert run("profiles", "create", "configured") == 0
     assert names(comfy) == ["configured"]
+
+
+def test_delete_goes_to_the_trash_restore_brings_it_back(comfy, capsys):
+    c = ["profiles", "--comfyui", str(comfy)]
+    assert run(*c, "create", "keep") == 0
+    assert run(*c, "create", "other") == 0
+    pool = comfy / "input" / "grid_pool"
+    write_pack_pool(pool, "node-pool", count=2)
+    assert run(*c, "adopt", "node-pool", "with images") == 0
+    before = tree_bytes(pool / "node-pool")
+    assert run(*c, "delete", "with images") == 0
+    assert run(*c, "delete", "other") == 0
+    assert names(comfy) == ["keep"]
+    capsys.readouterr()
+    assert run(*c, "list") == 0
+    out = capsys.readouterr().out
+    assert "In the trash" in out and "with images" in out and "other" in out
+
+    # A separate process (the window, or this command later) sees the same trash.
+    assert run(*c, "restore", "with images") == 0
+    assert names(comfy) == ["keep", "with images"]
+    assert tree_bytes(pool / "node-pool") == before
+    assert run(*c, "restore") == 0  # the latest deleted of what is left
+    assert names(comfy) == ["keep", "with images", "other"]
+    assert run(*c, "restore") == 1
+    assert "no deleted profile" in capsys.readouterr().err
+
+
+def test_the_window_undoes_a_cli_delete_and_empty_trash_ends_it(comfy, capsys):
+    c = ["profiles", "--comfyui", str(comfy)]
+    run(*c, "create", "gone")
+    run(*c, "delete", "gone")
+    window_side = commands.open_local(str(comfy))  # what the dock opens for the same folder
+    assert window_side.can_undo
+    assert [d.entry.name for d in window_side.trashed()] == ["gone"]
+    assert run(*c, "empty-trash") == 0
+    assert not window_side.can_undo
+    assert run(*c, "restore", "gone") == 1
+    assert "gone" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
 
+from app.profiles import commands
 from app.profiles.pool import PoolSlot
 from app.ui.models.profiles import (
     MAX_THUMBNAILS,
@@ -303,3 +305,57 @@ def test_thumbnail_memory_is_bounded_and_a_new_mask_gets_a_new_overlay(qtbot):
     model.set_pool((*slots[:last], masked), 0)
     assert not model.data(model.index(last), ThumbnailReadyRole)  # remade with the overlay
     assert model.data(model.index(last - 1), ThumbnailReadyRole)
+
+
+def test_controls_that_cannot_act_are_disabled(make_window, comfy, qtbot):  # noqa: F811
+    window, _ctx = make_window()
+    dock = window.profiles_dock
+    qtbot.waitUntil(lambda: "ComfyUI folder" in dock.status_label.text(), timeout=5000)
+    for action in (dock.new_action, dock.import_action, dock.rename_action, dock.delete_action):
+        assert not action.isEnabled()
+    assert "F2" in dock.rename_action.toolTip()  # the shortcut is told where the action is
+
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.use_comfyui_folder(comfy)
+    assert dock.new_action.isEnabled() and dock.import_action.isEnabled()
+    assert dock.table_hint.isVisible()  # an empty table says how to get a profile
+    assert not dock.rename_action.isEnabled()  # nothing selected yet
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.create_profile("first")
+    qtbot.waitUntil(lambda: dock.current_profile_id() is not None, timeout=5000)
+    assert dock.rename_action.isEnabled() and dock.export_action.isEnabled()
+    assert not dock.table_hint.isVisible()
+
+
+def test_undo_in_the_window_restores_a_profile_deleted_on_the_command_line(
+    dock_window, comfy, qtbot
+):
+    _window, _ctx, dock = dock_window
+    cli_side = commands.open_local(str(comfy))
+    entry = cli_side.create("from the shell")
+    cli_side.delete(entry.id)
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.reload()
+    assert dock.undo_button.isVisible()
+    qtbot.mouseClick(dock.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: names(dock) == ["from the shell"], timeout=5000)
+
+
+def test_a_full_disk_gives_one_clear_message_and_no_half_profile(
+    dock_window, comfy, qtbot, monkeypatch
+):
+    _window, _ctx, dock = dock_window
+    registry = comfy / "input" / "grid_pool" / "profiles.json"
+
+    def no_space(source, target):
+        # The way os.replace reports it: the temp file, then the file it replaces.
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(source), None, str(target))
+
+    monkeypatch.setattr(os, "replace", no_space)
+    dock.create_profile("will not fit")
+    qtbot.waitUntil(lambda: "No space left" in dock.last_message, timeout=5000)
+    monkeypatch.undo()
+    assert str(registry) in dock.last_message  # the file it was writing, not a temp name
+    assert "nothing was changed" in dock.last_message
+    assert names(dock) == []
+    assert [p for p in registry.parent.iterdir() if p.is_dir()] == []

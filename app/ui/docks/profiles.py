@@ -12,12 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QInputDialog,
-    QMenu,
     QMessageBox,
     QProgressDialog,
     QWidget,
@@ -32,10 +29,11 @@ from app.ui.models.profiles import (
     SortRole,
     UnnamedPoolsModel,
 )
+from app.ui.widgets.profile_actions import build_actions, table_menu, update_actions
+from app.ui.widgets.profile_commands import SECTION, ProfileCommands
 from app.ui.widgets.profile_panel import setup_ui
 from app.ui.widgets.profile_zip import ZipTransfers
 
-SECTION = "profiles"
 log = logging.getLogger(__name__)
 
 
@@ -44,12 +42,14 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ProfileError):
         return str(exc)
     if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror or exc}{where}"
+        # os.replace names the temp file first and the real target second: show the target.
+        target = exc.filename2 or exc.filename
+        where = f" ({target})" if target else ""
+        return f"{exc.strerror or exc}{where}; nothing was changed."
     return f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
-class ProfilesDock(QDockWidget):
+class ProfilesDock(ProfileCommands, QDockWidget):
     """Profiles table, unnamed pools, the selected pool's images; zip import/export."""
 
     profile_selected = Signal(str)  # profile id, "" for none
@@ -73,7 +73,7 @@ class ProfilesDock(QDockWidget):
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.unnamed_model = UnnamedPoolsModel(self)
         setup_ui(self)
-        self._build_actions()
+        build_actions(self)
         self.zips = ZipTransfers(
             self, self._run, self.show_message, self._show_error, self._then_select
         )
@@ -84,62 +84,9 @@ class ProfilesDock(QDockWidget):
         ctx.signals.settings_changed.connect(self._settings_changed)
         self.reload()
 
-    # -- actions ---------------------------------------------------------------------------------
-    def _action(
-        self,
-        text: str,
-        slot: Callable[[], None],
-        shortcut: str | None = None,
-        widget: QWidget | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        action.triggered.connect(slot)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-            action.setShortcutContext(
-                Qt.ShortcutContext.WidgetWithChildrenShortcut
-                if widget is None
-                else Qt.ShortcutContext.WidgetShortcut
-            )
-        (widget or self.widget()).addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        self.new_action = self._action("New…", self.ask_create)
-        self.rename_action = self._action("Rename", self.start_rename, "F2")
-        self.duplicate_action = self._action("Duplicate", self.duplicate_selected, "Ctrl+D")
-        self.delete_action = self._action("Delete…", self.confirm_delete, "Del", self.table)
-        self.export_action = self._action("Export…", self.ask_export, "Ctrl+E")
-        self.import_action = self._action("Import…", self.ask_import, "Ctrl+I")
-        self.undo_action = self._action("Undo delete", self.undo_delete, "Ctrl+Z")
-        self.clear_use_action = self._action("Use no profile in runs", self.clear_selection)
-        self.reload_action = self._action("Reload", self.reload, "F5")
-        for action in (
-            self.new_action,
-            self.rename_action,
-            self.duplicate_action,
-            self.delete_action,
-            self.import_action,
-            self.export_action,
-            self.reload_action,
-        ):
-            self.toolbar.addAction(action)
-
     @Slot(object)
     def _table_menu(self, pos) -> None:
-        menu = QMenu(self)
-        for action in (
-            self.rename_action,
-            self.duplicate_action,
-            self.export_action,
-            self.delete_action,
-            None,
-            self.clear_use_action,
-            self.new_action,
-            self.import_action,
-        ):
-            menu.addSeparator() if action is None else menu.addAction(action)
-        menu.popup(self.table.viewport().mapToGlobal(pos))
+        table_menu(self, pos)
 
     # -- background work ------------------------------------------------------------------------
     def _run(
@@ -235,25 +182,27 @@ class ProfilesDock(QDockWidget):
 
         def load() -> tuple:
             service = cached or open_profiles(key[0], trash, key[1])
-            return service, service.list_profiles(), service.list_unnamed()
+            # can_undo reads the trash folder (a delete from the CLI counts too).
+            return service, service.list_profiles(), service.list_unnamed(), service.can_undo
 
         def done(result: tuple) -> None:
-            service, rows, unnamed = result
+            service, rows, unnamed, can_undo = result
             self._services[key] = self.service = service
-            self._apply_rows(rows, unnamed)
+            self._apply_rows(rows, unnamed, can_undo)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ComfyFolderMissing):
                 self.service = None
-                self._apply_rows([], [])
+                self._apply_rows([], [], False)
                 self.status_label.setText(str(exc))
                 self.set_folder_button.show()
             else:
                 self._show_error(exc)
+                update_actions(self)
 
         self._run(load, done=done, failed=failed)
 
-    def _apply_rows(self, rows: list, unnamed: list) -> None:
+    def _apply_rows(self, rows: list, unnamed: list, can_undo: bool) -> None:
         self._restoring = True
         try:
             self.table_model.set_rows(rows)
@@ -265,8 +214,10 @@ class ProfilesDock(QDockWidget):
             self.set_folder_button.hide()
             self.status_label.setText(f"{len(rows)} profiles in {self.service.describe()}")
         self.adopt_button.setEnabled(bool(unnamed))
-        self.undo_button.setVisible(bool(self.service and self.service.can_undo))
+        self.undo_button.setVisible(self.service is not None and can_undo)
+        self.table_hint.setVisible(self.service is not None and not rows)
         self._update_runs_label()
+        update_actions(self)
         if not self.current_profile_id() and self.images.pool_id not in {u.id for u in unnamed} | {
             r.id for r in rows
         }:
@@ -297,6 +248,7 @@ class ProfilesDock(QDockWidget):
 
     @Slot()
     def _on_profile_selection(self) -> None:
+        update_actions(self)
         profile_id = self.current_profile_id()
         if profile_id is None:
             return
@@ -323,6 +275,7 @@ class ProfilesDock(QDockWidget):
         self.ctx.save_settings()
         self.profile_selected.emit("")
         self._update_runs_label()
+        update_actions(self)
 
     def _update_runs_label(self) -> None:
         used = self.used_profile_id()
@@ -340,115 +293,6 @@ class ProfilesDock(QDockWidget):
     def _on_backend_changed(self, _url: str) -> None:
         if not self.ctx.settings.comfyui_dir:
             self.reload()
-
-    # -- profile operations (public: buttons, shortcuts and tests call these) -------------------
-    def _then_select(self, entry: Any, message: str) -> None:
-        self.show_message(message)
-        self.ctx.settings.section(SECTION)["selected_id"] = entry.id
-        self.ctx.save_settings()
-        self.images.forget()
-        self.reload()
-
-    @Slot()
-    def ask_create(self) -> None:
-        self._ask_text("New profile", "Name of the new profile:", "", self.create_profile)
-
-    def create_profile(self, name: str) -> None:
-        if self.service is not None:
-            self._run(
-                self.service.create,
-                name,
-                done=lambda e: self._then_select(e, f"Created “{e.name}”."),
-            )
-
-    @Slot()
-    def start_rename(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            self.table.setCurrentIndex(rows[0])
-            self.table.edit(rows[0])
-
-    @Slot(str, str)
-    def rename_profile(self, profile_id: str, new_name: str) -> None:
-        if self.service is not None:
-            self._run(
-                self.service.rename,
-                profile_id,
-                new_name,
-                done=lambda e: (self.show_message(f"Renamed to “{e.name}”."), self.reload()),
-            )
-
-    @Slot()
-    def duplicate_selected(self) -> None:
-        profile_id = self.current_profile_id()
-        if profile_id and self.service is not None:
-            self._run(
-                self.service.duplicate,
-                profile_id,
-                done=lambda e: self._then_select(e, f"Created the copy “{e.name}”."),
-            )
-
-    @Slot()
-    def confirm_delete(self) -> None:
-        profile_id, name = self.current_profile_id(), self.current_profile_name()
-        if profile_id and self.service is not None:
-            self._confirm(
-                "Delete profile",
-                f"Delete the profile “{name}” and its images?\n"
-                "You can undo this until ComfyDesk quits.",
-                lambda: self.delete_profile(profile_id),
-            )
-
-    def delete_profile(self, profile_id: str) -> None:
-        def done(deleted: Any) -> None:
-            if self.used_profile_id() == profile_id:
-                self.ctx.settings.section(SECTION).pop("selected_id", None)
-                self.ctx.save_settings()
-            self.images.forget()
-            self.show_message(f"Deleted “{deleted.entry.name}”.")
-            self.reload()
-
-        self._run(self.service.delete, profile_id, done=done)
-
-    @Slot()
-    def undo_delete(self) -> None:
-        if self.service is not None and self.service.can_undo:
-            self._run(
-                self.service.undo_delete,
-                done=lambda e: self._then_select(e, f"Restored “{e.name}”."),
-            )
-
-    @Slot()
-    def ask_adopt(self) -> None:
-        rows = self.unnamed_view.selectionModel().selectedRows()
-        if not rows:
-            self.show_message("Select an unnamed pool to adopt.", error=True)
-            return
-        pool_id = str(rows[0].data(ProfileIdRole))
-        self._ask_text(
-            "Adopt pool",
-            f"Profile name for pool {pool_id}:",
-            "",
-            lambda name: self.adopt_pool(pool_id, name),
-        )
-
-    def adopt_pool(self, pool_id: str, name: str) -> None:
-        if self.service is not None:
-            self._run(
-                self.service.adopt,
-                pool_id,
-                name,
-                done=lambda e: self._then_select(e, f"Adopted the pool as “{e.name}”."),
-            )
-
-    def _ask_text(self, title: str, label: str, text: str, then: Callable[[str], None]) -> None:
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle(title)
-        dialog.setLabelText(label)
-        dialog.setTextValue(text)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.textValueSelected.connect(then)
-        dialog.open()
 
     # -- zips -----------------------------------------------------------------------------------
     @property

@@ -54,7 +54,17 @@ def setup_ui(dock: Any) -> None:
     dock.filter_edit.setClearButtonEnabled(True)
     dock.filter_edit.textChanged.connect(dock.proxy.setFilterFixedString)
     layout.addWidget(dock.filter_edit)
+    dock.table_hint = QLabel(
+        "No profiles yet: create one with “New…”, import a zip with “Import…”, or drop a "
+        "profile .zip anywhere on the window."
+    )
+    dock.table_hint.setObjectName("profiles.table_hint")
+    dock.table_hint.setWordWrap(True)
+    dock.table_hint.hide()
+    layout.addWidget(dock.table_hint)
     splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.setObjectName("profiles.splitter")
+    splitter.setChildrenCollapsible(False)
     dock.table = make_table(dock.proxy, "profiles.table")
     dock.table.setSortingEnabled(True)
     dock.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -77,7 +87,11 @@ def setup_ui(dock: Any) -> None:
     dock.images = PoolImagesPanel(dock.ctx, dock._run, dock._show_error, dock._confirm, dock)
     dock.images.pool_changed.connect(dock._on_pool_changed)
     splitter.addWidget(dock.images)
-    splitter.setStretchFactor(2, 2)
+    # The images get most of the height; the unnamed pools usually are a row or two.
+    for index, stretch in enumerate((3, 1, 6)):
+        splitter.setStretchFactor(index, stretch)
+    splitter.setSizes([300, 100, 600])
+    dock.splitter = splitter
     layout.addWidget(splitter, 1)
     dock.runs_label = QLabel()
     dock.runs_label.setObjectName("profiles.runs")
