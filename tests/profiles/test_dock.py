@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QPushButton
 
 from app.profiles import commands
 from app.profiles.pool import PoolSlot
@@ -21,6 +21,7 @@ from app.ui.models.profiles import (
     ThumbnailReadyRole,
     UnnamedPoolsModel,
 )
+from app.ui.widgets.profile_actions import table_menu
 from tests.profiles.helpers import (
     png_bytes,
     tree_bytes,
@@ -264,6 +265,8 @@ def test_filter_adopt_active_mark_and_recovery_notice(make_window, comfy, qtbot)
     model = dock.images.model
     qtbot.waitUntil(lambda: str(model.data(model.index(1))).startswith("★"), timeout=5000)
     assert dock.service.pool("node-pool").active == 1
+    assert model.data(model.index(1), Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.data(model.index(0), Qt.ItemDataRole.BackgroundRole) is None
 
 
 def test_a_big_pool_makes_thumbnails_only_for_what_is_on_screen(dock_window, comfy, qtbot):
@@ -359,3 +362,56 @@ def test_a_full_disk_gives_one_clear_message_and_no_half_profile(
     assert "nothing was changed" in dock.last_message
     assert names(dock) == []
     assert [p for p in registry.parent.iterdir() if p.is_dir()] == []
+
+
+def test_f2_edits_the_label_in_the_grid_and_renames_in_the_table(dock_window, comfy, qtbot):
+    window, _ctx, dock = dock_window
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "p", count=2)
+    write_pack_registry(base, [("p", "pool")])
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.reload()
+    dock._select_id("p")
+    grid, model = dock.images.grid, dock.images.model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    grid.setCurrentIndex(model.index(1))
+    focus(qtbot, window, grid)
+    qtbot.keyClick(grid, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: grid.viewport().findChild(QLineEdit) is not None)
+    assert dock.table.viewport().findChild(QLineEdit) is None  # not the profile's name
+    editor = grid.viewport().findChild(QLineEdit)
+    qtbot.keyClicks(editor, "three quarter")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dock.service.pool("p").slots[1].label == "three quarter", timeout=5000)
+
+
+def test_export_and_import_shortcuts_ask_for_files_and_the_menu_lists_the_actions(
+    dock_window, comfy, qtbot
+):
+    window, _ctx, dock = dock_window
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.create_profile("zip me")
+    qtbot.waitUntil(lambda: dock.current_profile_id() is not None, timeout=5000)
+    focus(qtbot, window, dock.table)
+    qtbot.keyClick(dock.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _file_dialog(dock) is not None)
+    dialog = _file_dialog(dock)
+    assert dialog.windowTitle() == "Export profile"
+    assert dialog.selectedFiles()[0].endswith("zip me.zip")  # the name is offered
+    dialog.reject()
+    qtbot.waitUntil(lambda: _file_dialog(dock) is None)
+    focus(qtbot, window, dock.table)
+    qtbot.keyClick(dock.table, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _file_dialog(dock) is not None)
+    assert _file_dialog(dock).windowTitle() == "Import profile zip"
+    _file_dialog(dock).reject()
+
+    menu = table_menu(dock, dock.table.visualRect(dock.selected_index()).center())
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:4] == ["Rename", "Duplicate", "Export…", "Delete…"]
+    assert all(a.isEnabled() for a in menu.actions()[:4])
+    menu.close()
+
+
+def _file_dialog(dock):
+    return next((d for d in dock.findChildren(QFileDialog) if d.isVisible()), None)

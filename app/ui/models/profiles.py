@@ -31,6 +31,7 @@ ThumbnailReadyRole = Qt.ItemDataRole.UserRole + 7  # True once the real thumbnai
 # Thumbnails kept in memory (each ~64 KB at 128 px): enough for several screens of a big pool,
 # bounded so a 2,000-image pool does not hold them all.
 MAX_THUMBNAILS = 600
+ACTIVE_TINT = QColor(255, 190, 0, 90)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -250,6 +251,8 @@ class PoolImagesModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             mask = f"mask {slot.mask}" if slot.mask else "no mask"
             return f"#{row} {slot.image} ({mask}){' — active' if active else ''}"
+        if role == Qt.ItemDataRole.BackgroundRole and active:
+            return ACTIVE_TINT  # the tile the Image Pool node outputs, seen at a glance
         if role == Qt.ItemDataRole.FontRole and active:
             font = QFont()
             font.setBold(True)

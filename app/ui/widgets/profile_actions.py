@@ -23,8 +23,8 @@ def _action(
     action.triggered.connect(slot)
     if shortcut:
         action.setShortcut(QKeySequence(shortcut))
-        # Del belongs to the table (the image grid has its own Del); the rest work anywhere in
-        # the dock.
+        # F2 and Del belong to the table: in the image grid they edit a label and remove images.
+        # The rest work anywhere in the dock.
         action.setShortcutContext(
             Qt.ShortcutContext.WidgetWithChildrenShortcut
             if widget is None
@@ -42,7 +42,7 @@ def build_actions(dock: Any) -> None:
     """Create the dock's actions as attributes and put the main ones on its toolbar."""
     dock.new_action = _action(dock, "New…", dock.ask_create, "Create an empty profile")
     dock.rename_action = _action(
-        dock, "Rename", dock.start_rename, "Rename the selected profile", "F2"
+        dock, "Rename", dock.start_rename, "Rename the selected profile", "F2", dock.table
     )
     dock.duplicate_action = _action(
         dock, "Duplicate", dock.duplicate_selected, "Copy the profile with all its files", "Ctrl+D"
