@@ -72,11 +72,25 @@ class RemoteProfiles:
         try:
             answer = self._session.request(method, url, timeout=self._timeout, **kwargs)
         except requests.RequestException as exc:
-            raise RemoteError(f"{self.base_url} could not be reached ({exc})") from exc
+            raise RemoteError(
+                f"ComfyUI at {self.base_url} is not answering ({self._reason(exc)}); is it still "
+                f"running? {path} was not done."
+            ) from exc
         if answer.status_code >= 400:
             raise RemoteError(f"{path} answered HTTP {answer.status_code}: "
                               f"{answer.text[:200].strip()}")
         return answer
+
+    def _reason(self, exc: requests.RequestException) -> str:
+        """A few words instead of urllib3's nested repr."""
+        if isinstance(exc, requests.Timeout):
+            return f"no answer within {self._timeout:g} s"
+        text = str(exc).lower()
+        if "refused" in text:
+            return "connection refused"
+        if "reset" in text or "aborted" in text or "remotedisconnected" in text:
+            return "the connection was dropped"
+        return type(exc).__name__
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         answer = self._call(method, path, **kwargs)

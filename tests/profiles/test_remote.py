@@ -8,9 +8,15 @@ import zipfile
 import pytest
 
 from app.profiles.backend import open_profiles
-from app.profiles.errors import ComfyFolderMissing, ProfileNameTaken, RemoteUnsupported
+from app.profiles.errors import (
+    ComfyFolderMissing,
+    ProfileNameTaken,
+    RemoteError,
+    RemoteUnsupported,
+)
 from app.profiles.remote import RemoteProfiles
 from tests.profiles.helpers import png_bytes, tree_bytes, write_pack_pool, write_pack_zip
+from tests.ui.conftest import closed_port_url
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +89,19 @@ def test_a_hostile_zip_is_refused_before_upload(remote, fake_comfy, tmp_path):
     with pytest.raises(Exception, match=r"\.\."):
         remote.import_zip(bad)
     assert not any(r.path == "/grid_pool/profiles/import" for r in fake_comfy.requests)
+
+
+def test_a_comfyui_that_went_away_gives_one_clear_message_and_leaves_nothing(
+    remote, fake_comfy, tmp_path
+):
+    entry = remote.create("soon gone")
+    remote.base_url = closed_port_url()  # the server stopped between two clicks
+    with pytest.raises(RemoteError) as info:
+        remote.delete(entry.id)  # it exports a copy for Undo first: that fails
+    message = str(info.value)
+    assert "is not answering (connection refused)" in message
+    assert "Max retries" not in message  # no urllib3 internals
+    assert not remote.can_undo
+    assert list((tmp_path / "trash").glob("*")) == []  # no half-written copy
+    remote.base_url = fake_comfy.url
+    assert remote.get("soon gone").id == entry.id  # still there on the server
