@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import psutil
 
 from app.profiler.errors import BackendUnavailable
-from app.profiler.nvml import NvmlApi, open_nvml
+from app.profiler.nvml import GPU_LOAD_NOTE, NvmlApi, open_nvml
 from app.profiler.samples import SamplerBackend
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ class PsutilBackend:
     """CPU % and resident memory of the ComfyUI process, or of the whole system without a PID."""
 
     name = "psutil"
+    provides = ("cpu", "ram")
 
     def __init__(self, pid: int | None = None) -> None:
         self._process: psutil.Process | None = None
@@ -69,6 +70,7 @@ class SystemStatsBackend:
     device_index: int = 0
     name: str = "/system_stats"
     detail: str = "VRAM as ComfyUI reports it"
+    provides: tuple[str, ...] = ("vram", "vram_total", "process_vram")
     _latest: dict[str, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -149,8 +151,13 @@ class BackendChoice:
     pid: int | None
 
     def describe(self) -> str:
+        """One line for the UI and the run record: backends, notes, what GPU load means."""
         parts = [f"{b.name}: {b.detail}" for b in self.backends]
-        return "; ".join(parts + self.notes)
+        if any("gpu_load" in getattr(b, "provides", ()) for b in self.backends):
+            gpu = GPU_LOAD_NOTE
+        else:
+            gpu = "GPU load is not measured (it needs NVML on the machine running ComfyUI)."
+        return "; ".join(parts + self.notes) + ". " + gpu
 
     def close(self) -> None:
         for backend in self.backends:
@@ -158,11 +165,14 @@ class BackendChoice:
 
 
 def choose_backends(url: str, system_stats: Callable[[], object] | None = None,
-                    nvml_api: NvmlApi | None = None, use_nvml: bool = True) -> BackendChoice:
+                    nvml_api: NvmlApi | None = None, use_nvml: bool = True,
+                    start: bool = True) -> BackendChoice:
     """Pick NVML, psutil and /system_stats for the ComfyUI at ``url``.
 
     Local ComfyUI: NVML (when a driver is present) + psutil on its PID. Remote ComfyUI, or no
     NVML: /system_stats gives VRAM as ComfyUI sees it. A missing GPU is a note, never an error.
+    ``start=False`` only says what would be used (the /system_stats poller is not started):
+    the dock shows it before a run. Close the choice either way.
     """
     parts = urlsplit(url)
     local = is_local_url(url)
@@ -181,5 +191,20 @@ def choose_backends(url: str, system_stats: Callable[[], object] | None = None,
     if local:
         backends.append(PsutilBackend(pid))
     if system_stats is not None and not nvml_ok:
-        backends.append(SystemStatsBackend(system_stats).start())
+        stats = SystemStatsBackend(system_stats)
+        backends.append(stats.start() if start else stats)
     return BackendChoice(backends, notes, pid)
+
+
+def preview_backends(url: str, nvml_api: NvmlApi | None = None, use_nvml: bool = True) -> str:
+    """What a run on ``url`` would sample with, as one line (opens and closes the backends)."""
+    choice = choose_backends(url, system_stats=_no_stats, nvml_api=nvml_api, use_nvml=use_nvml,
+                             start=False)
+    try:
+        return choice.describe()
+    finally:
+        choice.close()
+
+
+def _no_stats() -> object:  # a preview never polls /system_stats
+    raise BackendUnavailable("preview")

@@ -49,6 +49,12 @@ class NodeDelta:
     def regressed(self) -> bool:
         return self.time_regressed or self.vram_regressed
 
+    @property
+    def improved(self) -> bool:
+        """Faster or leaner by the same margins that make a regression (and not regressed)."""
+        return not self.regressed and (_regressed(self.time_b, self.time_a, *TIME_REGRESSION)
+                                       or _regressed(self.vram_b, self.vram_a, *VRAM_REGRESSION))
+
 
 def _regressed(a: float | None, b: float | None, rel: float, absolute: float) -> bool:
     if a is None or b is None:

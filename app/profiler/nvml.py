@@ -82,6 +82,7 @@ class NvmlBackend:
     """Device memory and GPU load every tick; the ComfyUI process's GPU memory at most 2 Hz."""
 
     name = "NVML"
+    provides = ("vram", "vram_total", "process_vram", "gpu_load")
 
     def __init__(self, api: NvmlApi, device_index: int | None = None, pid: int | None = None,
                  process_interval: float = 0.5) -> None:

@@ -47,7 +47,7 @@ class RunRequest:
     name: str = ""
     interval_ms: int = DEFAULT_INTERVAL_MS
     forced: bool = False
-    profile_id: str | None = None
+    profile_id: str | None = None          # Image Pool profile chosen for runs ("Use in runs")
     extra_data: dict[str, Any] | None = None
 
 
@@ -99,6 +99,7 @@ class ProfileRun:
         self.sampler_info = ""
         self._sampler: Sampler | None = None
         self._socket_gap = False  # the websocket dropped at least once during the run
+        self.profile_nodes: list[str] = []  # nodes the Image Pool profile was applied to
 
     def cancel(self) -> None:
         """Stop following the run (app closing); it is stored as failed with that reason."""
@@ -156,17 +157,13 @@ class ProfileRun:
     def _run_connected(self, client: ComfyClient, stream: EventStream,
                        choice: BackendChoice) -> RunRecord:
         request = self.request
-        prompt = request.prompt
-        if request.profile_id:
-            from app.profiles.inject import apply_profile
-
-            prompt = apply_profile(prompt, request.profile_id)
+        prompt, profile_id = self._with_profile(request.prompt)
         interval = clamp_interval_ms(request.interval_ms)
         self.sampler_info = choice.describe()
         self.run_id = self._store.begin_run(
             name=request.name or time.strftime("Run %Y-%m-%d %H:%M:%S"),
             workflow_hash=workflow_hash(prompt), backend=client.address, forced=request.forced,
-            profile_id=request.profile_id, interval_ms=interval, sampler_info=self.sampler_info)
+            profile_id=profile_id, interval_ms=interval, sampler_info=self.sampler_info)
         timeline = Timeline(self.prompt_id)
         sampler = self._sampler = Sampler(choice.backends, interval, on_batch=self._collect)
         self.origin = time.monotonic()
@@ -193,6 +190,21 @@ class ProfileRun:
                                steps=steps, error=error, prompt_id=self.prompt_id)
         self._publish(timeline, prompt)
         return self._store.get_run(self.run_id)
+
+    def _with_profile(self, prompt: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """The prompt with the selected Image Pool profile in its pool nodes ("Use in runs").
+
+        Returns the profile id to record, or None when the workflow has no Image Pool node
+        that takes it (then no profile was used, whatever was selected).
+        """
+        profile_id = self.request.profile_id
+        if not profile_id:
+            return prompt, None
+        from app.profiles.inject import apply_profile_report
+
+        applied, points = apply_profile_report(prompt, profile_id)
+        self.profile_nodes = [point.node_id for point in points]
+        return applied, (profile_id if points else None)
 
     def _post(self, client: ComfyClient, stream: EventStream, prompt: dict[str, Any],
               timeline: Timeline) -> None:

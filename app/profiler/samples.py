@@ -45,6 +45,8 @@ class SamplerBackend(Protocol):
     name: str
     #: One line for the UI, e.g. "process 1234 (python)" or "system-wide: ComfyUI's PID unknown".
     detail: str
+    #: The Sample fields this backend fills (the UI says what is not measured).
+    provides: tuple[str, ...]
 
     def poll(self, now: float, values: dict[str, float | int | None]) -> None:
         """Fill the metrics this backend knows into ``values``."""

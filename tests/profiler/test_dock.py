@@ -165,3 +165,35 @@ def test_models_pass_the_model_tester(dock, qtmodeltester, qtbot, tmp_path):
     for model in (dock.steps.step_model, dock.history.runs_model,
                   dock.history.comparison_model, dock.groups.model):
         qtmodeltester.check(model)
+
+
+def test_the_dock_says_what_a_run_samples_with_and_which_pool_profile_it_uses(
+        dock, ctx, fake_comfy, qtbot, tmp_path):
+    # Before any run: the backends this machine offers. No NVIDIA driver here, so the REAL
+    # pynvml is skipped with its reason and GPU load is said to be unmeasured.
+    qtbot.waitUntil(lambda: "NVML skipped" in dock.sampling_label.text(), timeout=5000)
+    assert "psutil" in dock.sampling_label.text()
+    assert "GPU load is not measured" in dock.sampling_label.text()
+    assert "none" in dock.controls.profile_label.text()
+
+    fake_comfy.scenario.add_node_class(
+        "GridImagePool", inputs={"required": {"index": ["INT", {}], "pool_id": ["STRING", {}]}},
+        outputs=("IMAGE",))
+    prompt = json.loads((REF / "prompt_api.json").read_text())["prompt"]
+    prompt["30"] = {"class_type": "GridImagePool", "inputs": {"index": -1, "pool_id": "old"}}
+    workflow = tmp_path / "pool flow.json"
+    workflow.write_text(json.dumps(prompt), encoding="utf-8")
+    ctx.settings.section("profiles")["selected_id"] = "pool-42"  # "Use in runs" in Profiles
+    ctx.signals.settings_changed.emit()
+    assert "pool-42" in dock.controls.profile_label.text()
+
+    dock.set_source(WorkflowSource("file", str(workflow)))
+    with qtbot.waitSignal(dock.mismatch_shown, timeout=5000):
+        dock.run_profile()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as done:
+        dock.force_run()
+    summary = done.args[0].summary
+    assert summary.profile_id == "pool-42" and summary.name == "pool flow.json"
+    assert "Image Pool profile pool-42 was applied" in dock.status_label.text()
+    (entry,) = fake_comfy.history.values()
+    assert entry["prompt"][2]["30"]["inputs"]["pool_id"] == "pool-42"  # what ComfyUI ran

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QPointF, Qt
 
 from app.profiler.engine import Step
 from app.profiler.samples import Sample
-from app.ui.models.profiler import COMMENT_COLUMN, RUNNING_BRUSH, SortRole, StepTableModel
+from app.ui.models.profiler import (
+    COMMENT_COLUMN,
+    RUNNING_BRUSH,
+    STEP_COLUMNS,
+    SortRole,
+    StepTableModel,
+)
 
 GIB = 1024 ** 3
 
@@ -49,4 +57,48 @@ def test_hovering_a_node_interval_in_the_chart_names_that_node(qtbot):
     with qtbot.waitSignal(charts.node_hovered) as hovered:
         charts._mouse_moved(charts.load_plot.vb.mapViewToScene(QPointF(3.0, 50.0)))
     assert hovered.args == ["3"]
+    charts.stop()
+
+
+def test_gpu_load_of_a_node_shorter_than_the_driver_window_is_shown_as_approximate(qtbot):
+    model = StepTableModel()
+    short = Step("6", "Encode", "CLIPTextEncode", exec_time=0.2, gpu_load_max=40.0,
+                 gpu_load_avg=30.0)
+    long = Step("3", "KSampler", "KSampler", exec_time=4.0, gpu_load_max=99.0, gpu_load_avg=97.0)
+    model.set_steps([short, long])
+    gpu_max = next(c for c, (_h, attr, _f) in enumerate(STEP_COLUMNS) if attr == "gpu_load_max")
+    assert model.index(0, gpu_max).data() == "≈40 %"
+    assert model.index(1, gpu_max).data() == "99 %"
+    assert "ran 0.20 s" in model.index(0, gpu_max).data(Qt.ItemDataRole.ToolTipRole)
+    assert "1/6 s to 1 s" in model.headerData(gpu_max, Qt.Orientation.Horizontal,
+                                              Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, gpu_max).data(SortRole) == 40.0  # still sorts as a number
+
+
+def test_chart_labels_do_not_overlap_and_the_longest_nodes_are_named(qtbot):
+    from app.ui.widgets.profiler_charts import GPU_NOT_MEASURED, ProfilerCharts
+
+    charts = ProfilerCharts()
+    qtbot.addWidget(charts)
+    charts.resize(800, 600)
+    charts.show()
+    qtbot.waitExposed(charts)
+    # Five short loaders in a row, then a long sampler, as a real SD run looks.
+    steps = [_step(str(k), k * 0.01, (k + 1) * 0.01) for k in range(5)]
+    steps.append(_step("3", 0.05, 8.0))
+    charts.set_steps(steps)
+    charts.add_samples([Sample(t=i * 0.1, vram=GIB, cpu=10.0) for i in range(80)], 0.0)
+    charts.redraw_now()
+    qtbot.waitUntil(lambda: charts.load_plot.vb.viewRange()[0][1] >= 8.0)
+    charts._place_labels()
+    visible = charts.visible_labels()
+    assert "title 3" in visible and len(visible) < len(steps)
+    spans = [(label.pos().x(), label.mapRectToView(label.boundingRect()).right())
+             for label in charts._labels if label.isVisible()]
+    for (a0, a1), (b0, b1) in itertools.combinations(spans, 2):
+        assert a1 <= b0 or b1 <= a0  # no two visible labels overlap
+    assert charts.note.text() == GPU_NOT_MEASURED  # no GPU load in these samples: said so
+    charts.add_samples([Sample(t=8.1, gpu_load=50.0)], 0.0)
+    charts.redraw_now()
+    assert "driver's average" in charts.note.text()
     charts.stop()

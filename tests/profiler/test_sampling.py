@@ -9,9 +9,14 @@ import psutil
 import pynvml
 import pytest
 
-from app.profiler.backends import PsutilBackend, SystemStatsBackend, choose_backends
+from app.profiler.backends import (
+    PsutilBackend,
+    SystemStatsBackend,
+    choose_backends,
+    preview_backends,
+)
 from app.profiler.errors import BackendUnavailable
-from app.profiler.nvml import NvmlBackend, open_nvml
+from app.profiler.nvml import GPU_LOAD_NOTE, NvmlBackend, open_nvml
 from app.profiler.sampler import Sampler, clamp_interval_ms, take_sample
 from tests.profiler.fake_nvml import GIB, FakeNvml
 
@@ -33,8 +38,23 @@ def test_real_pynvml_without_driver_degrades_with_a_note():
         assert [b.name for b in choice.backends] == ["psutil"]
         assert any("NVML skipped" in note for note in choice.notes)
         assert "NVML skipped" in choice.describe()
+        assert "GPU load is not measured" in choice.describe()
     finally:
         choice.close()
+
+
+def test_preview_says_which_backends_a_run_would_use_and_what_gpu_load_means():
+    # No driver here: the real pynvml is skipped with its reason, VRAM comes from ComfyUI.
+    text = preview_backends("http://127.0.0.1:1")
+    assert text.startswith("psutil: ") and "/system_stats: VRAM as ComfyUI reports it" in text
+    assert "NVML skipped" in text and "GPU load is not measured" in text
+    fake = FakeNvml()
+    text = preview_backends("http://127.0.0.1:1", nvml_api=fake)
+    assert text.startswith("NVML: GPU 0 NVIDIA Fake 4090") and "/system_stats" not in text
+    assert GPU_LOAD_NOTE in text  # the driver-side averaging window is said, every time
+    assert fake.initialised == 0  # the preview released NVML
+    remote = preview_backends("http://192.0.2.10:8188", nvml_api=FakeNvml())
+    assert "another machine" in remote and "NVML:" not in remote
 
 
 @pytest.mark.parametrize("code", [pynvml.NVML_ERROR_LIBRARY_NOT_FOUND,

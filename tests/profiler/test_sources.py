@@ -65,8 +65,25 @@ def test_bad_files_are_clear_errors(tmp_path, content, message):
 
 
 @pytest.mark.integration
-def test_selected_image_pool_profile_is_recorded_on_the_run(fake_comfy, store):
+def test_selected_image_pool_profile_is_applied_to_the_run_and_recorded(fake_comfy, store):
+    fake_comfy.scenario.add_node_class(
+        "GridImagePool", inputs={"required": {"index": ["INT", {}], "pool_id": ["STRING", {}]}},
+        outputs=("IMAGE",))
+    prompt = json.loads((REF / "prompt_api.json").read_text())["prompt"]
+    prompt["30"] = {"class_type": "GridImagePool", "inputs": {"index": -1, "pool_id": "old"}}
+    request = RunRequest(prompt=prompt, backend_url=fake_comfy.url, profile_id="pool-42")
+    runner = ProfileRun(request, store, RunOptions(nvml_api=FakeNvml()))
+    record = runner.run()
+    assert record.summary.profile_id == "pool-42" and record.summary.status == "completed"
+    assert runner.profile_nodes == ["30"]
+    ran = fake_comfy.history[runner.prompt_id]["prompt"][2]  # what ComfyUI received
+    assert ran["30"]["inputs"]["pool_id"] == "pool-42"
+    assert prompt["30"]["inputs"]["pool_id"] == "old"  # the workflow itself is not changed
+
+
+@pytest.mark.integration
+def test_a_profile_is_not_recorded_on_a_workflow_without_image_pool_nodes(fake_comfy, store):
     prompt = json.loads((REF / "prompt_api.json").read_text())["prompt"]
     request = RunRequest(prompt=prompt, backend_url=fake_comfy.url, profile_id="pool-42")
     record = ProfileRun(request, store, RunOptions(nvml_api=FakeNvml())).run()
-    assert record.summary.profile_id == "pool-42" and record.summary.status == "completed"
+    assert record.summary.status == "completed" and record.summary.profile_id is None

@@ -89,6 +89,10 @@ def test_compare_flags_regressions_and_nodes_in_one_run(store):
     assert not by_node["4"].regressed  # +10 ms is noise
     assert [s.node_id for s in comparison.only_b] == ["12"] and comparison.only_a == []
     assert [r.node_id for r in comparison.regressions] == ["3"]
+    assert not any(row.improved for row in comparison.rows)
+    backwards = {row.node_id: row for row in compare_runs(b, a).rows}
+    assert backwards["3"].improved and not backwards["3"].regressed
+    assert not backwards["4"].improved  # -10 ms is noise, not an improvement
 
 
 def test_export_csv_and_json(store, tmp_path):

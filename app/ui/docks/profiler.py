@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.profiler.backends import preview_backends
 from app.profiler.records import RunRecord
 from app.profiler.runner import LiveUpdate, ProfileRun, RunOptions, RunRequest
 from app.profiler.sampler import DEFAULT_INTERVAL_MS
@@ -47,6 +48,7 @@ class ProfilerDock(QDockWidget):
     snapshot_saved = Signal(str)       # hash
     mismatch_shown = Signal(object)    # SnapshotDiff
     error_shown = Signal(str)
+    sampling_previewed = Signal(str)   # what the next run will sample with
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Profiler", parent)
@@ -68,6 +70,9 @@ class ProfilerDock(QDockWidget):
         self._tasks.run(self._store.fail_abandoned_runs, on_done=lambda _n: self.history.refresh(),
                         on_error=self._show_error, name="profiler abandoned runs")
         self.groups.refresh()
+        ctx.backends.active_backend_changed.connect(self._backend_changed)
+        ctx.signals.settings_changed.connect(self.refresh_run_context)
+        self.refresh_run_context()
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -119,6 +124,32 @@ class ProfilerDock(QDockWidget):
 
     def _section(self) -> dict:
         return self._ctx.settings.section("profiler")
+
+    # -- what a run will use ------------------------------------------------------------------
+    @Slot()
+    def refresh_run_context(self) -> None:
+        """Say which sampler backends and which Image Pool profile the next run will use."""
+        self.controls.show_profile(self._ctx.selected_profile_id())
+        if self._run is not None:
+            return  # the running profile's own line stays until it ends
+        options, url = self.options, self._ctx.backends.active_url
+
+        def done(text: str) -> None:
+            if self._run is None:
+                self.sampling_label.setText(f"Sampling: {text}")
+                self.sampling_previewed.emit(text)
+
+        self._tasks.run(preview_backends, url, options.nvml_api, options.use_nvml,
+                        on_done=done, on_error=self._show_error, name="profiler backends")
+
+    @Slot(str)
+    def _backend_changed(self, _url: str) -> None:
+        self.refresh_run_context()
+
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        # "Use in runs" is chosen in the Profiles panel; show the current choice.
+        self.controls.show_profile(self._ctx.selected_profile_id())
 
     # -- sources and snapshots ---------------------------------------------------------------
     def current_source(self) -> WorkflowSource:
@@ -239,9 +270,12 @@ class ProfilerDock(QDockWidget):
             self._section()["interval_ms"] = interval
             self._tasks.run(self._ctx.save_settings, on_error=self._show_error,
                             name="profiler settings")
+        profile_id = self._ctx.selected_profile_id()
+        self.controls.show_profile(profile_id)
         request = RunRequest(prompt=prompt, backend_url=self._ctx.backends.active_url,
-                             name=self.name_edit.text().strip(), interval_ms=interval,
-                             forced=forced, profile_id=self._ctx.selected_profile_id())
+                             name=self.name_edit.text().strip() or self._run_name(),
+                             interval_ms=interval,
+                             forced=forced, profile_id=profile_id)
         self._run = ProfileRun(request, self._store, self.options,
                                on_update=self._bridge.updated.emit,
                                on_samples=self._bridge.sampled.emit)
@@ -254,6 +288,11 @@ class ProfilerDock(QDockWidget):
         self.status_label.setText("Running" + (" (forced)…" if forced else "…"))
         self._tasks.run(self._run.run, on_done=self._run_done, on_error=self._run_error,
                             name="profiler run")
+
+    def _run_name(self) -> str:
+        """Default run name: the workflow's (the history has its own date column)."""
+        source = self.current_source()
+        return source.label if source is not None else ""
 
     @Slot()
     def interrupt(self) -> None:
@@ -270,7 +309,10 @@ class ProfilerDock(QDockWidget):
         if self.charts is not None:
             self.charts.set_steps(list(update.steps))
         if update.running_node:
-            self.status_label.setText(f"Running node {update.running_node}…")
+            title = next((s.node_title for s in update.steps
+                          if s.node_id == update.running_node), "")
+            self.status_label.setText(f"Running node {update.running_node} {title}…".replace(
+                " …", "…"))
 
     @Slot(object, float)
     def _on_samples(self, batch: tuple, origin: float) -> None:
@@ -286,8 +328,10 @@ class ProfilerDock(QDockWidget):
         self.controls.set_running(False)
         summary = record.summary
         total = "" if summary.total_time is None else f" in {summary.total_time:.3f} s"
+        used = (f" Image Pool profile {summary.profile_id} was applied."
+                if summary.profile_id else "")
         self.status_label.setText(f"{summary.label}: {summary.status}{total}"
-                                  + (f". {summary.error}" if summary.error else "."))
+                                  + (f". {summary.error}" if summary.error else ".") + used)
         self.sampling_label.setText(f"Sampling: {summary.sampler_info}")
         for node_id, text in typed.items():  # comments typed while it ran
             self._save_step_comment(node_id, text, record.id)

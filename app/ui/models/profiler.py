@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.profiler.compare import Comparison, GroupTotal
 from app.profiler.engine import Step
+from app.profiler.nvml import GPU_LOAD_WINDOW_S
 from app.profiler.records import RunSummary
 
 NodeIdRole = Qt.ItemDataRole.UserRole + 1
@@ -53,6 +54,20 @@ STEP_COLUMNS: tuple[tuple[str, str, Any], ...] = (
     ("Comment", "step_comment", str),
 )
 COMMENT_COLUMN = len(STEP_COLUMNS) - 1
+GPU_ATTRS = ("gpu_load_max", "gpu_load_avg")
+GPU_TIP = "Driver-side average over the last 1/6 s to 1 s (NVML), not an instant reading."
+
+
+def _gpu_blurred(step: Step) -> bool:
+    """True when the node ran for less than the driver's averaging window can resolve."""
+    return step.exec_time is not None and step.exec_time < GPU_LOAD_WINDOW_S[1]
+
+
+def _gpu_tooltip(step: Step) -> str:
+    if not _gpu_blurred(step):
+        return GPU_TIP
+    return (f"{GPU_TIP}\nThis node ran {step.exec_time:.2f} s, less than that window: the "
+            "figure also covers time before it (≈).")
 
 
 def _sort_key(value: Any) -> Any:
@@ -84,8 +99,12 @@ class StepTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(STEP_COLUMNS):
+        if not horizontal or not 0 <= section < len(STEP_COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return STEP_COLUMNS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole and STEP_COLUMNS[section][1] in GPU_ATTRS:
+            return GPU_TIP
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -103,6 +122,8 @@ class StepTableModel(QAbstractTableModel):
         _header, attr, fmt = STEP_COLUMNS[index.column()]
         value = getattr(step, attr)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if attr in GPU_ATTRS and value is not None and _gpu_blurred(step):
+                return "≈" + fmt(value)  # no finer than the driver's averaging window
             return fmt(value)
         if role == SortRole:
             return _sort_key(value)
@@ -110,8 +131,8 @@ class StepTableModel(QAbstractTableModel):
             return step.node_id
         if role == Qt.ItemDataRole.BackgroundRole and step.node_id == self._running:
             return RUNNING_BRUSH
-        if role == Qt.ItemDataRole.ToolTipRole and attr in ("gpu_load_max", "gpu_load_avg"):
-            return "Driver-side average over 1/6 s to 1 s"
+        if role == Qt.ItemDataRole.ToolTipRole and attr in GPU_ATTRS:
+            return _gpu_tooltip(step)
         if role == Qt.ItemDataRole.ToolTipRole and attr == "node_title":
             return step.inputs_json
         return None
@@ -188,7 +209,10 @@ class RunListModel(QAbstractTableModel):
         if role == RunIdRole:
             return run.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(x for x in (run.error, run.global_comment, run.sampler_info) if x)
+            profile = f"Image Pool profile: {run.profile_id}" if run.profile_id else ""
+            return "\n".join(x for x in (run.error, run.global_comment, profile,
+                                         f"Sampling: {run.sampler_info}" if run.sampler_info
+                                         else "") if x)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         status = run.status + (" (forced)" if run.forced else "")
@@ -257,12 +281,12 @@ def _comparison_rows(comparison: Comparison) -> list[tuple[tuple[str, ...], str 
     for d in comparison.rows:
         d_time = "" if d.d_time is None else f"{d.d_time:+.3f} s"
         d_vram = "" if d.d_vram is None else f"{d.d_vram / GIB:+.2f} GiB"
-        improved = d.d_time is not None and d.d_time < 0 and not d.regressed
-        state = "regressed" if d.regressed else ("improved" if improved else None)
-        note = "regression" if d.regressed else ("cached" if d.cached_a or d.cached_b else "")
-        rows.append(((f"{d.node_id} {d.node_title}", d.node_type, seconds(d.time_a),
-                      seconds(d.time_b), d_time, gib(d.vram_a), gib(d.vram_b), d_vram, note),
-                     state, d.node_id))
+        state = "regressed" if d.regressed else ("improved" if d.improved else None)
+        note = "regression" if d.regressed else ("improvement" if d.improved else "")
+        time_a = "cached" if d.cached_a else seconds(d.time_a)
+        time_b = "cached" if d.cached_b else seconds(d.time_b)
+        rows.append(((f"{d.node_id} {d.node_title}", d.node_type, time_a, time_b, d_time,
+                      gib(d.vram_a), gib(d.vram_b), d_vram, note), state, d.node_id))
     for label, steps in (("only in A", comparison.only_a), ("only in B", comparison.only_b)):
         for s in steps:
             a, b = (s, None) if label == "only in A" else (None, s)

@@ -23,12 +23,34 @@ from app.profiler.samples import Sample
 
 GIB = 1024 ** 3
 REDRAW_MS = 33
+GPU_NOT_MEASURED = ("GPU load was not measured in this run: it needs NVML (an NVIDIA driver) on "
+                    "the machine running ComfyUI.")
 METRICS = ("vram", "ram", "gpu_load", "cpu")
 _COLORS = {"vram": "#e15759", "ram": "#4e79a7", "gpu_load": "#59a14f", "cpu": "#f28e2b"}
 _NAMES = {"vram": "VRAM (GiB)", "ram": "RAM (GiB)", "gpu_load": "GPU load (%)", "cpu": "CPU (%)"}
+
+
+def _over_background(r: int, g: int, b: int, alpha: float) -> QBrush:
+    """An OPAQUE brush that looks like (r, g, b, alpha) over the plots' background.
+
+    Spans are painted under the curves on every redraw; alpha-blending the whole plot area
+    cost a third of each update in software rendering, a solid fill is a fraction of that.
+    """
+    bg = pg.mkColor(pg.getConfigOption("background"))
+    mix = [round(alpha * c + (1 - alpha) * base)
+           for c, base in zip((r, g, b), (bg.red(), bg.green(), bg.blue()), strict=True)]
+    return QBrush(QColor(*mix))
+
+
 # Consecutive nodes alternate two tones so that back-to-back intervals stay distinct.
-_REGIONS = (QBrush(QColor(120, 120, 200, 50)), QBrush(QColor(200, 160, 80, 40)))
-_REGION_SELECTED = QBrush(QColor(255, 200, 0, 90))
+_REGIONS = (_over_background(120, 120, 200, 0.2), _over_background(200, 160, 80, 0.16))
+_REGION_SELECTED = _over_background(255, 200, 0, 0.35)
+
+
+def _title(title: str, names: Sequence[str]) -> str:
+    keys = "&nbsp;&nbsp;".join(f'<span style="color:{_COLORS[n]}">&#9644; {_NAMES[n]}</span>'
+                               for n in names)
+    return f"{title}&nbsp;&nbsp;&nbsp;{keys}"
 
 
 class SeriesBuffer:
@@ -38,10 +60,12 @@ class SeriesBuffer:
         self._data = np.full((1 + len(METRICS), capacity), np.nan)
         self.n = 0
         self.has_gaps = dict.fromkeys(METRICS, False)
+        self.has_values = dict.fromkeys(METRICS, False)  # any reading at all (else: unmeasured)
 
     def clear(self) -> None:
         self.n = 0
         self.has_gaps = dict.fromkeys(METRICS, False)
+        self.has_values = dict.fromkeys(METRICS, False)
 
     def _reserve(self, extra: int) -> None:
         if self.n + extra > self._data.shape[1]:
@@ -75,8 +99,11 @@ class SeriesBuffer:
 
     def _mark_gaps(self, lo: int, hi: int) -> None:
         for row, name in enumerate(METRICS, start=1):
-            if not self.has_gaps[name] and np.isnan(self._data[row, lo:hi]).any():
+            missing = np.isnan(self._data[row, lo:hi])
+            if not self.has_gaps[name] and missing.any():
                 self.has_gaps[name] = True
+            if not self.has_values[name] and not missing.all():
+                self.has_values[name] = True
 
     @property
     def t(self) -> np.ndarray:
@@ -94,6 +121,8 @@ class NodeSpans(pg.GraphicsObject):
         self._spans: list[tuple[str, float, float]] = []
         self._selected: str | None = None
         self.setZValue(-10)
+        # Paint only what Qt asks for (option.exposedRect), not the whole view each time.
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
 
     def set_spans(self, spans: list[tuple[str, float, float]]) -> None:
         self._spans = spans
@@ -111,15 +140,17 @@ class NodeSpans(pg.GraphicsObject):
         view = self.viewRect()
         return QRectF(view) if view is not None else QRectF()
 
-    def paint(self, painter, *_args) -> None:
+    def paint(self, painter, option, *_args) -> None:
         view = self.viewRect()
         if view is None:
             return
-        painter.setPen(Qt.PenStyle.NoPen)
+        exposed = option.exposedRect if option is not None else view
+        left, right = max(view.left(), exposed.left()), min(view.right(), exposed.right())
         for index, (node_id, t0, t1) in enumerate(self._spans):
-            if t1 < view.left() or t0 > view.right():
+            if t1 < left or t0 > right:
                 continue
             brush = _REGION_SELECTED if node_id == self._selected else _REGIONS[index % 2]
+            t0, t1 = max(t0, left), min(t1, right)
             painter.fillRect(QRectF(t0, view.top(), t1 - t0, view.height()), brush)
 
 
@@ -150,7 +181,7 @@ class ProfilerCharts(QWidget):
         self.bars_graphics = pg.GraphicsLayoutWidget()
         self._build_series()
         self._build_bars()
-        note = QLabel(GPU_LOAD_NOTE)
+        note = self.note = QLabel(GPU_LOAD_NOTE)
         note.setWordWrap(True)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.graphics)
@@ -165,8 +196,8 @@ class ProfilerCharts(QWidget):
             plot.scene().sigMouseMoved.connect(self._mouse_moved)
 
     def _build_series(self) -> None:
-        self.memory_plot = self.graphics.addPlot(row=0, col=0, title="Memory")
-        self.load_plot = self.graphics.addPlot(row=1, col=0, title="Load")
+        self.memory_plot = self.graphics.addPlot(row=0, col=0)
+        self.load_plot = self.graphics.addPlot(row=1, col=0)
         self.load_plot.setXLink(self.memory_plot)
         self.load_plot.setYRange(0, 100)
         self.load_plot.setLabel("bottom", "seconds since the run started")
@@ -177,9 +208,11 @@ class ProfilerCharts(QWidget):
         self._x_max = 0.0
         self._follow = True
         self.memory_plot.vb.sigRangeChangedManually.connect(self._user_zoomed)
+        self.load_plot.vb.sigXRangeChanged.connect(self._x_range_changed)
+        self.load_plot.vb.sigResized.connect(self._view_resized)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for plot, names in ((self.memory_plot, ("vram", "ram")),
-                            (self.load_plot, ("gpu_load", "cpu"))):
+        for plot, title, names in ((self.memory_plot, "Memory", ("vram", "ram")),
+                                   (self.load_plot, "Load", ("gpu_load", "cpu"))):
             spans = NodeSpans()
             plot.addItem(spans, ignoreBounds=True)
             self._spans.append(spans)
@@ -188,7 +221,8 @@ class ProfilerCharts(QWidget):
                 # a device-pixel cache makes an unchanged axis a blit.
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.getAxis("left").setWidth(48)  # equal widths keep the linked time axes aligned
-            plot.addLegend(offset=(-5, 5))  # top right; node labels run along the top left
+            # The title says which colour is which (a legend would sit on the node labels).
+            plot.setTitle(_title(title, names))
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.showGrid(x=True, y=True, alpha=0.2)
@@ -196,9 +230,11 @@ class ProfilerCharts(QWidget):
                 # GPU load is an average over the past window: drawn as steps, not as a line
                 # suggesting detail between readings. autoDownsampleFactor 1: one peak pair
                 # per pixel column is all a screen shows (the default 5 draws 5x as much).
+                # Width 1 (cosmetic) lines: wider pens are stroked as polygons, several
+                # times slower in software rendering.
                 self.curves[name] = plot.plot(
                     [], [], name=_NAMES[name], stepMode="right" if name == "gpu_load" else None,
-                    pen=pg.mkPen(_COLORS[name], width=1.5), autoDownsampleFactor=1.0)
+                    pen=pg.mkPen(_COLORS[name], width=1), autoDownsampleFactor=1.0)
 
     def _build_bars(self) -> None:
         self.time_bars_plot = self.bars_graphics.addPlot(row=0, col=0, title="Time per node (s)")
@@ -221,8 +257,13 @@ class ProfilerCharts(QWidget):
         self._dirty = True
 
     def set_series(self, series: SampleSeries) -> None:
+        """Show a stored (finished) run: the time axis fits the whole run."""
         self.buffer.load(series)
-        self.follow_latest()
+        ends = [s.t_end for s in self._timed] + ([float(series.t[-1])] if len(series) else [])
+        self._follow = False
+        self._x_max = max(ends, default=0.0) or 1.0
+        self.memory_plot.setXRange(0.0, self._x_max, padding=0.01)
+        self._dirty = True
 
     def series_names(self) -> list[str]:
         return [_NAMES[name] for name in self.curves]
@@ -254,9 +295,46 @@ class ProfilerCharts(QWidget):
                 self.load_plot.addItem(label, ignoreBounds=True)
                 self._labels.append(label)
         for label, step in zip(self._labels, self._timed, strict=True):
-            label.setText(step.node_title or step.node_id)
+            text = step.node_title or step.node_id
+            if label.toPlainText() != text:  # re-laying out unchanged text costs time
+                label.setText(text)
             label.setPos(step.t_start, 100)
+        self._place_labels()
         self._paint_selection()
+
+    @Slot(object, object)
+    def _x_range_changed(self, _view, _range) -> None:
+        self._place_labels()
+
+    @Slot(object)
+    def _view_resized(self, _view) -> None:
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Show node labels that do not overlap, the longest nodes' first.
+
+        Short nodes in a row (loaders, text encoders) would otherwise print on top of each
+        other and hide the sampler's name; hovering any interval still names its node.
+        """
+        if not self._labels:
+            return
+        seconds_per_px = self.load_plot.vb.viewPixelSize()[0]
+        if not np.isfinite(seconds_per_px) or seconds_per_px <= 0:
+            return
+        view_right = self.load_plot.vb.viewRange()[0][1]
+        placed: list[tuple[float, float]] = []
+        order = sorted(range(len(self._timed)),
+                       key=lambda i: self._timed[i].t_start - self._timed[i].t_end)
+        for index in order:
+            label, start = self._labels[index], self._timed[index].t_start
+            end = start + (label.textItem.boundingRect().width() + 6) * seconds_per_px
+            visible = end <= view_right and all(end <= a or start >= b for a, b in placed)
+            label.setVisible(visible)
+            if visible:
+                placed.append((start, end))
+
+    def visible_labels(self) -> list[str]:
+        return [label.toPlainText() for label in self._labels if label.isVisible()]
 
     def shaded_nodes(self) -> list[str]:
         return [node_id for node_id, _t0, _t1 in self._spans[0]._spans]
@@ -318,6 +396,9 @@ class ProfilerCharts(QWidget):
         t = self.buffer.t
         if len(t):
             self._grow_x_range(float(t[-1]))
+            note = GPU_LOAD_NOTE if self.buffer.has_values["gpu_load"] else GPU_NOT_MEASURED
+            if self.note.text() != note:
+                self.note.setText(note)
         for name, curve in self.curves.items():
             y = self.buffer.column(name)
             if self.buffer.has_gaps[name]:

@@ -58,8 +58,10 @@ class RunControls(QWidget):
                              QLabel("every"), self.interval_spin, self.name_edit))
         self.snapshot_label = QLabel()
         self.status_label = QLabel("Idle.")
-        self.sampling_label = QLabel("")
-        for label in (self.snapshot_label, self.status_label, self.sampling_label):
+        self.sampling_label = QLabel("Sampling: checking which backends this machine has…")
+        self.profile_label = QLabel()
+        for label in (self.snapshot_label, self.status_label, self.sampling_label,
+                      self.profile_label):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
@@ -80,6 +82,15 @@ class RunControls(QWidget):
         box.addLayout(row(self.warning_update_button, self.force_button, cancel))
         self.warning.hide()
         return self.warning
+
+    def show_profile(self, profile_id: str | None) -> None:
+        """The Image Pool profile runs put into pool nodes ("Use in runs" in Profiles)."""
+        if profile_id:
+            self.profile_label.setText(f"Image Pool profile for runs: {profile_id} "
+                                       "(put into the workflow's Image Pool nodes).")
+        else:
+            self.profile_label.setText("Image Pool profile for runs: none (select one in the "
+                                       "Profiles panel).")
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
