@@ -415,3 +415,34 @@ def test_export_and_import_shortcuts_ask_for_files_and_the_menu_lists_the_action
 
 def _file_dialog(dock):
     return next((d for d in dock.findChildren(QFileDialog) if d.isVisible()), None)
+
+
+def test_alt_arrows_move_an_image_and_the_table_sorts_by_column(dock_window, comfy, qtbot):
+    window, _ctx, dock = dock_window
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "three", count=3)
+    write_pack_pool(base, "one", count=1)
+    write_pack_registry(base, [("three", "a three"), ("one", "b one")])
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.reload()
+
+    dock.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # a click on "Images"
+    assert dock.proxy.index(0, 0).data() == "b one"
+    dock.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert dock.proxy.index(0, 0).data() == "a three"
+
+    dock._select_id("three")
+    grid, model = dock.images.grid, dock.images.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
+    grid.setCurrentIndex(model.index(0))
+    for _ in range(2):
+        focus(qtbot, window, grid)
+        qtbot.keyClick(grid, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: dock.images.selected_rows() != [0] and not dock.busy, timeout=5000)
+    qtbot.waitUntil(lambda: dock.images.selected_rows() == [2], timeout=5000)
+    assert [s.image for s in dock.service.pool("three").slots] == [
+        "img_0002.png",
+        "img_0003.png",
+        "img_0001.png",
+    ]
+    assert dock.service.pool("three").active == 2  # the active image moved with its slot

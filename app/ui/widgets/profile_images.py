@@ -76,11 +76,21 @@ class PoolImagesPanel(QWidget):
         self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.remove_action.triggered.connect(self.confirm_remove)
         self.grid.addAction(self.remove_action)
-        self.left_action = QAction("Move earlier", self)
-        self.left_action.triggered.connect(lambda: self.move_selected(-1))
-        self.right_action = QAction("Move later", self)
-        self.right_action.triggered.connect(lambda: self.move_selected(1))
+        self.left_action = self._grid_action(
+            "Move earlier", "Alt+Left", lambda: self.move_selected(-1)
+        )
+        self.right_action = self._grid_action(
+            "Move later", "Alt+Right", lambda: self.move_selected(1)
+        )
         self._set_enabled(False)
+
+    def _grid_action(self, text: str, shortcut: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(slot)
+        self.grid.addAction(action)
+        return action
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.add_button, self.active_button, self.grid):
@@ -193,13 +203,20 @@ class PoolImagesPanel(QWidget):
             self._run(self.service.set_active, self.pool_id, rows[0], done=self._changed)
 
     def move_selected(self, step: int) -> None:
+        """Swap the selected image with its neighbour; it stays selected for the next move."""
         rows = self.selected_rows()
         count = self.model.rowCount()
-        if len(rows) != 1 or not 0 <= rows[0] + step < count:
+        if len(rows) != 1 or not 0 <= rows[0] + step < count or self.service is None:
             return
         order = list(range(count))
         order[rows[0]], order[rows[0] + step] = order[rows[0] + step], order[rows[0]]
-        self._run(self.service.reorder, self.pool_id, order, done=self._changed)
+
+        def done(view: Any) -> None:
+            self._changed(view)
+            moved = self.model.index(rows[0] + step)
+            self.grid.setCurrentIndex(moved)  # current and selected: Alt+arrow again goes on
+
+        self._run(self.service.reorder, self.pool_id, order, done=done)
 
     @Slot(int, str)
     def _save_label(self, row: int, label: str) -> None:
