@@ -150,7 +150,12 @@ def register(app: web.Application, state: Any) -> None:
     async def pool_reorder(request, base):
         body = await request.json()
         manifest = _manifest(base, body["pool_id"])
-        manifest["slots"] = [manifest["slots"][int(i)] for i in body["order"]]
+        order = [int(i) for i in body["order"]]
+        manifest["slots"] = [manifest["slots"][i] for i in order]
+        # The pack's plan: the route "reorders manifest.slots (and fixes active)", i.e. the
+        # active image stays active at its new position.
+        if manifest["active"] in order:
+            manifest["active"] = order.index(manifest["active"])
         return _save_manifest(base, body["pool_id"], manifest)
 
     async def pool_set_mask(request, base):

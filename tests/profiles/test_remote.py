@@ -52,8 +52,9 @@ def test_profile_operations_over_http(remote, fake_comfy, tmp_path):
     assert remote.read_image(a.id, "img_0001.png") == png_bytes()
     assert remote.set_label(a.id, 1, "side").slots[1].label == "side"
     assert remote.set_active(a.id, 1).active == 1
-    assert [s.image for s in remote.reorder(a.id, [1, 0]).slots] == ["img_0002.png",
-                                                                     "img_0001.png"]
+    reordered = remote.reorder(a.id, [1, 0])
+    assert [s.image for s in reordered.slots] == ["img_0002.png", "img_0001.png"]
+    assert reordered.active == 0  # the active image (img_0002) keeps being the active one
     copy = remote.duplicate(a.id)
     assert copy.name == "faces (2)"
     renamed = remote.rename(copy.id, "copy")
