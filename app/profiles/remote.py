@@ -175,7 +175,11 @@ class RemoteProfiles:
         token = uuid.uuid4().hex
         self.trash_dir.mkdir(parents=True, exist_ok=True)
         kept = self.export(entry.id, self.trash_dir / f"{token}.zip")
-        self._json("POST", "/grid_pool/profiles/delete", json={"id": entry.id})
+        try:
+            self._json("POST", "/grid_pool/profiles/delete", json={"id": entry.id})
+        except BaseException:
+            kept.unlink(missing_ok=True)  # not deleted, so nothing to undo
+            raise
         deleted = DeletedProfile(token, entry)
         self._deleted.append((deleted, kept))
         return deleted
