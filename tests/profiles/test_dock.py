@@ -446,3 +446,18 @@ def test_alt_arrows_move_an_image_and_the_table_sorts_by_column(dock_window, com
         "img_0001.png",
     ]
     assert dock.service.pool("three").active == 2  # the active image moved with its slot
+
+
+def test_closing_the_window_empties_the_trash(dock_window, comfy, qtbot):
+    window, ctx, dock = dock_window
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.create_profile("short lived")
+    qtbot.waitUntil(lambda: dock.current_profile_id() is not None, timeout=5000)
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.delete_profile(dock.current_profile_id())
+    qtbot.waitUntil(dock.undo_button.isVisible, timeout=5000)
+    trash = ctx.paths.trash_dir / "profiles"
+    assert any(trash.iterdir())
+    window.close()
+    assert not trash.exists()
+    assert not commands.open_local(str(comfy)).can_undo  # the CLI cannot restore it either
