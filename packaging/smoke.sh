@@ -61,6 +61,12 @@ if [ -z "$DIST" ]; then
     ok "built in $((SECONDS - start)) s ($("$PY" -m PyInstaller --version 2>/dev/null | tail -n 1)" \
        "on $OS, Python $("$PY" -c 'import platform; print(platform.python_version())'))"
     DIST=$WORK/dist
+    # Libraries the build machine lacked are not bundled; the user's system must then have them
+    # (libqgtk3's are moot: the spec drops that plugin).
+    missing=$(grep -o "could not resolve '[^']*', dependency of '[^']*'" "$WORK/build.log" \
+        | grep -v libqgtk3 | sed "s/could not resolve '\([^']*\)'.*/\1/" | sort -u | paste -sd ' ' - \
+        || true)
+    [ -z "$missing" ] || printf 'note not on the build machine, so not bundled: %s\n' "$missing"
 fi
 case "$OS" in
     linux) BUNDLE=$DIST/ComfyDesk; EXE=$BUNDLE/ComfyDesk ;;
