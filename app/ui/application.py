@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ def make_application(argv: Sequence[str] = ()) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("comfydesk")  # ties the window to comfydesk.desktop (Wayland)
     return app  # type: ignore[return-value]
 
 
@@ -75,8 +77,23 @@ def start_window(paths: Paths, qt_handler: QtLogHandler | None = None) -> MainWi
     return window
 
 
+def quit_on_ctrl_c(app: QApplication) -> QTimer:
+    """Ctrl+C in the terminal closes the window like File → Quit (saving the layout).
+
+    Python only runs signal handlers between bytecodes, so a slow timer gives it the chance
+    while Qt's event loop waits in C++.
+    """
+    signal.signal(signal.SIGINT, lambda *_args: QTimer.singleShot(0, app.closeAllWindows))
+    wake = QTimer(app)
+    wake.setInterval(250)
+    wake.timeout.connect(lambda: None)
+    wake.start()
+    return wake
+
+
 def run_gui(argv: Sequence[str] = ()) -> int:
     app = make_application(argv)
+    quit_on_ctrl_c(app)
     paths = resolve_paths().ensure()
     configure_logging(paths.log_file)
     qt_handler = QtLogHandler()
