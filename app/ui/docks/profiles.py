@@ -116,6 +116,7 @@ class ProfilesDock(ProfileCommands, QDockWidget):
             on_error=on_error,
             on_progress=progress,
             name=getattr(fn, "__name__", "task"),
+            owner=self,  # a result that arrives after the dock is gone is dropped
         )
         self._handles.append(handle)
         return handle
