@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -58,6 +59,9 @@ def start_window(paths: Paths, qt_handler: QtLogHandler | None = None) -> MainWi
     def attach(foundation: Foundation) -> None:
         ctx = context_from(foundation, tasks=tasks)
         window.attach(ctx)
+        # Objects made at start-up live until quit; keeping them out of the collector's full
+        # passes shortens the pauses a user would feel while scrolling a large gallery.
+        gc.freeze()
         for warning in ctx.warnings:
             QMessageBox.warning(window, APP_NAME, warning)
         log.info("ComfyDesk started; data folder %s", paths.data_dir)
