@@ -461,3 +461,19 @@ def test_closing_the_window_empties_the_trash(dock_window, comfy, qtbot):
     window.close()
     assert not trash.exists()
     assert not commands.open_local(str(comfy)).can_undo  # the CLI cannot restore it either
+
+
+def test_a_hidden_dock_makes_thumbnails_when_brought_forward(dock_window, comfy, qtbot):
+    _window, _ctx, dock = dock_window
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "p", count=3)
+    write_pack_registry(base, [("p", "pool")])
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.reload()
+    dock.hide()  # behind another dock's tab
+    with qtbot.waitSignal(dock.images.thumbnails_loaded, timeout=5000):
+        dock._select_id("p")
+    model = dock.images.model
+    assert model.rowCount() == 3 and model.thumbnail_count() == 0
+    dock.show()
+    qtbot.waitUntil(lambda: thumbnails_shown(dock), timeout=5000)
