@@ -29,3 +29,12 @@ class SnapshotMismatch(ProfilerError):
     def __init__(self, diff) -> None:  # diff: app.profiler.snapshot.SnapshotDiff
         super().__init__(diff.describe())
         self.diff = diff
+
+
+class ExportFailed(ProfilerError):
+    """A run could not be written to a file (full disk, no permission); the run stays stored."""
+
+    def __init__(self, path, reason: str) -> None:
+        super().__init__(f"Could not export to {path}: {reason}. The run is still stored; "
+                         "nothing was lost.")
+        self.path = path

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.atomic import atomic_write_json, atomic_write_text
+from app.profiler.errors import ExportFailed
 from app.profiler.records import RunRecord, SampleSeries
 from app.profiler.store import STEP_FIELDS
 
@@ -43,10 +44,17 @@ def run_to_json(record: RunRecord, samples: SampleSeries | None = None) -> dict[
 
 
 def export_run(record: RunRecord, path: Path, samples: SampleSeries | None = None) -> Path:
-    """Write ``.csv`` or ``.json`` (by suffix) crash-safely; returns the path written."""
+    """Write ``.csv`` or ``.json`` (by suffix) crash-safely; returns the path written.
+
+    Raises:
+        ExportFailed: the file could not be written (an older file there is left as it was).
+    """
     path = Path(path)
-    if path.suffix.lower() == ".csv":
-        atomic_write_text(path, run_to_csv(record))
-    else:
-        atomic_write_json(path, run_to_json(record, samples))
+    try:
+        if path.suffix.lower() == ".csv":
+            atomic_write_text(path, run_to_csv(record))
+        else:
+            atomic_write_json(path, run_to_json(record, samples))
+    except OSError as exc:
+        raise ExportFailed(path, exc.strerror or str(exc)) from exc
     return path

@@ -197,3 +197,78 @@ def test_the_dock_says_what_a_run_samples_with_and_which_pool_profile_it_uses(
     assert "Image Pool profile pool-42 was applied" in dock.status_label.text()
     (entry,) = fake_comfy.history.values()
     assert entry["prompt"][2]["30"]["inputs"]["pool_id"] == "pool-42"  # what ComfyUI ran
+
+
+def test_export_says_where_it_wrote_and_a_full_disk_is_one_clear_message(
+        dock, qtbot, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from app.profiler.engine import Step
+
+    run_id = dock._store.begin_run(name="stored «run»")
+    dock._store.finish_run(run_id, status="completed", total_time=1.0,
+                           steps=[Step("3", "KSampler", "KSampler", exec_time=1.0)])
+    with qtbot.waitSignal(dock.history.exported, timeout=5000):
+        dock.history.export(run_id, tmp_path / "ok.csv")
+    assert f"Exported run #{run_id}" in dock.status_label.text()
+
+    def full_disk(*_args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with qtbot.waitSignal(dock.error_shown, timeout=5000) as shown:
+        dock.history.export(run_id, tmp_path / "ok.csv")
+    assert "No space left on device" in shown.args[0] and "nothing was lost" in shown.args[0]
+    assert "KSampler" in (tmp_path / "ok.csv").read_text(encoding="utf-8")  # old file intact
+
+
+def test_groups_can_be_set_up_before_any_run_and_runs_are_deleted_only_when_confirmed(
+        dock, qtbot, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.profiler.engine import Step
+
+    assert "No groups yet" in dock.groups.hint_label.text()
+    dock.groups.add_selected_nodes()  # nothing chosen: the panel says what to do
+    assert "Select a group" in dock.groups.hint_label.text()
+
+    dock.set_source(WorkflowSource("file", str(write_workflow(tmp_path / "flow.json"))))
+    with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
+        qtbot.keyClick(dock.run_button, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+    model = dock.steps.step_model
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == [
+        "3", "4", "5", "6", "7", "8", "9", "10"]  # the workflow's nodes, before any run
+    assert "not run yet" in dock.steps.run_label.text()
+
+    groups = dock.groups
+    groups.create_group("Décodage «VAE»")
+    qtbot.waitUntil(lambda: groups.model.rowCount() == 1, timeout=5000)
+    groups.view.selectRow(0)
+    groups.add_selected_nodes()
+    assert "Select nodes in the Steps tab" in groups.hint_label.text()
+    dock.steps.select_node("8")
+    groups.add_selected_nodes()
+    qtbot.waitUntil(lambda: groups.model.index(0, 4).data() == "8", timeout=5000)
+    assert dock._store.list_groups()[0].node_ids == ["8"]
+
+    history = dock.history
+    qtbot.waitUntil(lambda: history.empty_label.isHidden() is False, timeout=5000)
+    run_id = dock._store.begin_run(name="keep me?")
+    dock._store.finish_run(run_id, status="completed", total_time=1.0,
+                           steps=[Step("8", "VAE Decode", "VAEDecode", exec_time=1.0)])
+    history.refresh()
+    qtbot.waitUntil(lambda: history.runs_model.rowCount() == 1, timeout=5000)
+    assert history.empty_label.isHidden()
+    history.select_runs([run_id])
+    dock.tabs.setCurrentWidget(history)
+    history.runs_view.setFocus()
+    qtbot.keyClick(history.runs_view, Qt.Key.Key_Delete)
+    box = history.confirm_box
+    assert box is not None and box.isVisible() and "cannot be undone" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert [r.id for r in dock._store.list_runs()] == [run_id]  # Cancel keeps it
+    history.delete_selected()
+    history.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: history.runs_model.rowCount() == 0, timeout=5000)
+    assert dock._store.list_runs() == []

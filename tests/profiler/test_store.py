@@ -137,3 +137,26 @@ def test_runs_abandoned_mid_run_are_marked_failed(store, database):
     assert store.get_run(old).summary.status == "failed"
     assert "stopped during this run" in store.get_run(old).summary.error
     assert store.get_run(live).summary.status == "running"
+
+
+def test_export_on_a_full_disk_is_one_clear_error_and_keeps_the_old_file(store, tmp_path,
+                                                                        monkeypatch):
+    import errno
+    import os
+
+    from app.profiler.errors import ExportFailed
+
+    record = store.get_run(_store_run(store))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "run.json"
+    target.write_text("previous export", encoding="utf-8")
+
+    def full_disk(*_args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(ExportFailed, match=r"No space left on device.*still stored"):
+        export_run(record, target)
+    assert target.read_text(encoding="utf-8") == "previous export"
+    assert [p.name for p in folder.iterdir()] == ["run.json"]  # no temp file left behind

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QSettings, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.profiler.backends import preview_backends
+from app.profiler.engine import Step
 from app.profiler.records import RunRecord
 from app.profiler.runner import LiveUpdate, ProfileRun, RunOptions, RunRequest
 from app.profiler.sampler import DEFAULT_INTERVAL_MS
@@ -101,7 +103,23 @@ class ProfilerDock(QDockWidget):
         layout.addWidget(controls)
         layout.addWidget(self._build_tabs(), 1)
         self.setWidget(root)
+        self._add_shortcuts(root)
         self._show_snapshot_state()
+
+    def _add_shortcuts(self, root: QWidget) -> None:
+        """Keys work while focus is anywhere in this dock (Generate has its own Ctrl+Return)."""
+        for keys, slot in (("Ctrl+Return", self.run_profile), ("Ctrl+Enter", self.run_profile),
+                           ("Ctrl+U", self.update_nodes), ("Ctrl+O", self._ask_file),
+                           ("Ctrl+F", self._focus_filter)):
+            shortcut = QShortcut(QKeySequence(keys), root)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self.controls.describe_shortcuts()
+
+    @Slot()
+    def _focus_filter(self) -> None:
+        self.tabs.setCurrentWidget(self.steps)
+        self.steps.filter_edit.setFocus()
 
     def _build_tabs(self) -> QTabWidget:
         self.tabs = QTabWidget()
@@ -113,6 +131,7 @@ class ProfilerDock(QDockWidget):
                                   self._show_error, self)
         self.history = HistoryPanel(self._store, self._tasks, self._show_error, self)
         self.history.open_requested.connect(self.open_run)
+        self.history.exported.connect(self.status_label.setText)
         self.charts_page = QWidget()
         QVBoxLayout(self.charts_page).setContentsMargins(0, 0, 0, 0)
         self.tabs.addTab(self.steps, "Steps")
@@ -206,21 +225,37 @@ class ProfilerDock(QDockWidget):
     @Slot()
     def update_nodes(self) -> None:
         """Store the current workflow's structure as the reference snapshot."""
+        if self._run is not None:
+            return  # the running workflow keeps the reference it was checked against
         source = self.current_source()
         self.warning.hide()
 
-        def work() -> tuple[int, str]:
+        def work() -> tuple[dict, str]:
             snapshot = snapshot_of(self._load_prompt(source))
-            return len(snapshot), self._store.save_snapshot(source.key, snapshot)
+            return snapshot, self._store.save_snapshot(source.key, snapshot)
 
-        def done(result: tuple[int, str]) -> None:
-            count, digest = result
-            self.snapshot_label.setText(f"Reference snapshot: {count} nodes, hash {digest[:12]}.")
+        def done(result: tuple[dict, str]) -> None:
+            snapshot, digest = result
+            self.snapshot_label.setText(
+                f"Reference snapshot: {len(snapshot)} nodes, hash {digest[:12]}.")
             self.status_label.setText("Nodes updated.")
+            if self._run is None:
+                self._show_workflow_nodes(source.label, snapshot)
             self.snapshot_saved.emit(digest)
 
         self._tasks.run(work, on_done=done, on_error=self._show_error,
                             name="profiler update nodes")
+
+    def _show_workflow_nodes(self, name: str, snapshot: dict) -> None:
+        """List the workflow's nodes (no figures yet) so groups can be set up before a run."""
+        ids = sorted(snapshot, key=lambda n: (0, int(n), "") if n.isdigit() else (1, 0, n))
+        steps = [Step(n, snapshot[n]["title"], snapshot[n]["type"]) for n in ids]
+        self._record = None
+        self.steps.show_run(None, steps, f"Nodes of {name} (not run yet): select nodes to "
+                                         "add them to a group.")
+        self.groups.set_steps(steps)
+        if self.charts is not None:
+            self.charts.clear()
 
     @Slot()
     def run_profile(self) -> None:

@@ -92,6 +92,16 @@ class RunControls(QWidget):
             self.profile_label.setText("Image Pool profile for runs: none (select one in the "
                                        "Profiles panel).")
 
+    def describe_shortcuts(self) -> None:
+        """Name the dock's keys in the tooltips (the dock owns the QShortcuts)."""
+        self.update_button.setToolTip("Store the workflow's nodes and links as the reference "
+                                      "(Ctrl+U)")
+        self.run_button.setToolTip("Check the workflow against its reference and run it under "
+                                   "the profiler (Ctrl+Return)")
+        self.open_file_button.setToolTip("Profile a workflow JSON file, UI or API format "
+                                         "(Ctrl+O)")
+        self.interrupt_button.setToolTip("Ask ComfyUI to stop this run at the next step")
+
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.update_button.setEnabled(not running)

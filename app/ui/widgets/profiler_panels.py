@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,6 +31,8 @@ from app.profiler.store import ProfilerStore
 from app.ui.models.profiler import ComparisonModel, GroupModel, RunIdRole, RunListModel
 from app.ui.widgets.profiler_tasks import GuardedTasks
 
+GROUPS_HINT = ("No groups yet. Press New group…, then select nodes in the Steps tab (a run, or "
+               "the workflow's nodes after Update nodes) and press Add selected nodes.")
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1")
 
 
@@ -68,8 +71,11 @@ class GroupsPanel(QWidget):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.hint_label = QLabel(GROUPS_HINT)
+        self.hint_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.hint_label)
         layout.addWidget(self.view)
 
     def set_steps(self, steps: list[Step]) -> None:
@@ -79,8 +85,14 @@ class GroupsPanel(QWidget):
     def refresh(self) -> None:
         steps = list(self._steps)
         self._tasks.run(lambda: group_totals(steps, self._store.list_groups()),
-                        on_done=self.model.set_totals, on_error=self._on_error,
+                        on_done=self._show_totals, on_error=self._on_error,
                         name="profiler groups")
+
+    def _show_totals(self, totals: list) -> None:
+        self.model.set_totals(totals)
+        self.hint_label.setText(GROUPS_HINT if not totals else
+                                "Totals are over the run shown in the Steps tab. Double-click "
+                                "a name (or F2) to rename it.")
 
     def _write(self, fn: Callable[[], object]) -> None:
         self._tasks.run(fn, on_done=lambda _r: self.refresh(), on_error=self._on_error,
@@ -88,7 +100,10 @@ class GroupsPanel(QWidget):
 
     def _current_group(self) -> int | None:
         rows = self.view.selectionModel().selectedRows()
-        return self.model.group_id(rows[0].row()) if rows else None
+        if not rows:
+            self.hint_label.setText("Select a group in this list first.")
+            return None
+        return self.model.group_id(rows[0].row())
 
     def create_group(self, name: str, color: str | None = None, description: str = "") -> None:
         color = color or PALETTE[self.model.rowCount() % len(PALETTE)]
@@ -122,16 +137,28 @@ class GroupsPanel(QWidget):
         if group_id is not None:
             self._write(lambda: self._store.delete_group(group_id))
 
+    def _group_and_nodes(self) -> tuple[int, list[str]] | None:
+        """The selected group and the Steps tab's selected nodes, or None with a hint shown."""
+        group_id, nodes = self._current_group(), self._selected_nodes()
+        if group_id is None:
+            pass  # _current_group said what to do
+        elif not nodes:
+            self.hint_label.setText("Select nodes in the Steps tab first (a run, or the "
+                                    "workflow's nodes after Update nodes).")
+        else:
+            return group_id, nodes
+        return None
+
     @Slot()
     def add_selected_nodes(self) -> None:
-        group_id, nodes = self._current_group(), self._selected_nodes()
-        if group_id is not None and nodes:
+        if (chosen := self._group_and_nodes()) is not None:
+            group_id, nodes = chosen
             self._write(lambda: self._store.add_members(group_id, nodes))
 
     @Slot()
     def remove_selected_nodes(self) -> None:
-        group_id, nodes = self._current_group(), self._selected_nodes()
-        if group_id is not None and nodes:
+        if (chosen := self._group_and_nodes()) is not None:
+            group_id, nodes = chosen
             self._write(lambda: self._store.remove_members(group_id, nodes))
 
 
@@ -140,6 +167,7 @@ class HistoryPanel(QWidget):
 
     open_requested = Signal(int)
     compared = Signal(object)  # Comparison
+    exported = Signal(str)     # "Exported run #3 to …"
 
     def __init__(self, store: ProfilerStore, tasks: GuardedTasks,
                  on_error: Callable[[BaseException], None], parent: QWidget | None = None):
@@ -153,6 +181,15 @@ class HistoryPanel(QWidget):
         self.comparison_view = _table(self.comparison_model)
         self.comparison_label = QLabel("Select two runs and press Compare.")
         self.comparison_label.setWordWrap(True)
+        self.empty_label = QLabel("No stored runs yet: choose a workflow above and press "
+                                  "Run profile (Ctrl+Return).")
+        self.empty_label.setWordWrap(True)
+        delete_action = QAction("Delete", self.runs_view)
+        delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_action.triggered.connect(self.delete_selected)
+        self.runs_view.addAction(delete_action)
+        self.confirm_box: QMessageBox | None = None
         buttons = QHBoxLayout()
         for text, slot in (("Open", self._open_selected), ("Compare", self.compare_selected),
                            ("Export CSV…", lambda: self._ask_export(".csv")),
@@ -166,6 +203,7 @@ class HistoryPanel(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(buttons)
+        top_layout.addWidget(self.empty_label)
         top_layout.addWidget(self.runs_view)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
@@ -181,8 +219,12 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.splitter)
 
     def refresh(self) -> None:
-        self._tasks.run(self._store.list_runs, on_done=self.runs_model.set_runs,
+        self._tasks.run(self._store.list_runs, on_done=self._show_runs,
                         on_error=self._on_error, name="profiler runs")
+
+    def _show_runs(self, runs: list) -> None:
+        self.runs_model.set_runs(runs)
+        self.empty_label.setVisible(not runs)
 
     def selected_run_ids(self) -> list[int]:
         rows = sorted(i.row() for i in self.runs_view.selectionModel().selectedRows())
@@ -233,7 +275,12 @@ class HistoryPanel(QWidget):
         def work() -> Path:
             return export_run(self._store.get_run(run_id), path, self._store.samples(run_id))
 
-        self._tasks.run(work, on_done=on_done, on_error=self._on_error, name="profiler export")
+        def done(written: Path) -> None:
+            self.exported.emit(f"Exported run #{run_id} to {written}.")
+            if on_done is not None:
+                on_done(written)
+
+        self._tasks.run(work, on_done=done, on_error=self._on_error, name="profiler export")
 
     def _ask_export(self, suffix: str) -> None:
         ids = self.selected_run_ids()
@@ -246,12 +293,26 @@ class HistoryPanel(QWidget):
 
     @Slot()
     def delete_selected(self) -> None:
+        """Ask, then delete the selected runs (Delete key or button): they cannot come back."""
         ids = self.selected_run_ids()
+        if not ids:
+            return
+        box = self.confirm_box = QMessageBox(
+            QMessageBox.Icon.Question, "Delete runs",
+            f"Delete {len(ids)} stored run(s) with their steps, samples and comments? "
+            "This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self.delete_runs(ids)
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes else None)
+        box.open()  # window-modal without a nested event loop
 
+    def delete_runs(self, ids: list[int]) -> None:
         def work() -> None:
             for run_id in ids:
                 self._store.delete_run(run_id)
 
-        if ids:
-            self._tasks.run(work, on_done=lambda _r: self.refresh(), on_error=self._on_error,
-                            name="profiler delete runs")
+        self._tasks.run(work, on_done=lambda _r: self.refresh(), on_error=self._on_error,
+                        name="profiler delete runs")

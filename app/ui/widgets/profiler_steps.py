@@ -76,14 +76,19 @@ class StepsPanel(QWidget):
         layout.addLayout(row)
 
     # -- content ---------------------------------------------------------------------------
-    def show_run(self, record: RunRecord | None, steps: list[Step]) -> None:
+    def show_run(self, record: RunRecord | None, steps: list[Step],
+                 label: str | None = None) -> None:
+        """Show a stored run, a run starting (``record`` None, no steps) or bare workflow nodes
+        (``record`` None, ``label`` saying so)."""
         self.run_id = record.id if record is not None else None
         self.step_model.set_steps([], None)
         self.step_model.set_steps(list(steps), None)
         self.comment_edit.setEnabled(record is not None)
         self.comment_edit.setText(record.summary.global_comment if record else "")
-        self.run_label.setText(f"{record.summary.label} ({record.summary.status})" if record
-                               else "Run in progress…" if steps == [] else "")
+        if label is None:
+            label = (f"{record.summary.label} ({record.summary.status})" if record
+                     else "Run in progress…")
+        self.run_label.setText(label)
 
     def set_live(self, run_id: int, steps: list[Step], running: str | None) -> None:
         self.run_id = run_id
