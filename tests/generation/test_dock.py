@@ -92,6 +92,7 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     qtbot.mouseClick(dock.history.gallery.viewport(), Qt.MouseButton.LeftButton,
                      pos=rect.center())
     assert ctx.central.currentWidget() is dock.viewer
+    qtbot.waitUntil(lambda: dock.viewer.has_image, timeout=5_000)  # decoded in the pool
     shown = dock.viewer.parameters.toPlainText()
     assert "Seed: 42" in shown and "Checkpoint: random_sd15.safetensors" in shown
     assert "LoRA 1: random_lora.safetensors (model 0.8" in shown
@@ -165,3 +166,55 @@ def test_form_values_survive_a_restart_and_a_failure_is_kept(
     finally:
         dock.shutdown()
         restarted.shutdown()
+
+
+def test_history_hints_batch_viewer_and_keys(make_window, fake_comfy, qtbot, monkeypatch):  # noqa: F811
+    window, ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    history = dock.history
+    dock.tabs.setCurrentWidget(history)
+    assert history.empty_hint.isVisible() and "No generations yet" in history.empty_hint.text()
+    assert not history.delete_button.isEnabled() and not history.retry_button.isEnabled()
+    assert not dock.cancel_button.isEnabled()  # nothing runs: nothing to cancel
+
+    fill_form(dock, qtbot)
+    dock.form.batch.setValue(2)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and model.data(
+        model.index(0), RecordRole).status == "completed", timeout=10_000)
+    assert not history.empty_hint.isVisible()
+
+    gallery = history.gallery
+    window.activateWindow()
+    gallery.setFocus()
+    qtbot.waitUntil(gallery.hasFocus)
+    gallery.setCurrentIndex(model.index(0))
+    assert history.delete_button.isEnabled()
+    assert not history.retry_button.isEnabled()  # a completed request is regenerated, not retried
+    qtbot.keyClick(gallery, Qt.Key.Key_Return)  # Enter opens the viewer
+    viewer = dock.viewer
+    assert ctx.central.currentWidget() is viewer
+    qtbot.waitUntil(lambda: viewer.has_image, timeout=5_000)
+    record = model.data(model.index(0), RecordRole)
+    assert len(record.output_paths) == 2
+    assert viewer.position_label.text() == "image 1 of 2"
+    qtbot.mouseClick(viewer.buttons["next"], Qt.MouseButton.LeftButton)
+    assert viewer.view.path == ctx.paths.data_dir / record.output_paths[1]
+
+    gallery.setFocus()
+    qtbot.waitUntil(gallery.hasFocus)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or
+                        QMessageBox.StandardButton.No)
+    qtbot.keyClick(gallery, Qt.Key.Key_Delete)
+    assert asked and model.rowCount() == 1  # declined: nothing is lost
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(gallery, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=5_000)
+    assert not any((ctx.paths.data_dir / p).exists() for p in record.output_paths)
+    assert viewer.view.path is None and not viewer.has_image
+
+    qtbot.keyClicks(history.search, "zebra")
+    qtbot.waitUntil(lambda: history.empty_hint.text() == "Nothing matches these filters.",
+                    timeout=5_000)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,7 +49,7 @@ from app.ui.widgets.generate_form import GenerateForm
 from app.ui.widgets.generate_history import HistoryPage
 from app.ui.widgets.generate_run import RunPanel
 from app.ui.widgets.generate_thumbs import ThumbnailLoader
-from app.ui.widgets.image_viewer import ImageViewer
+from app.ui.widgets.image_viewer import ImageViewer, read_image
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class GenerateDock(QDockWidget):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("generate.cancel")
         self.cancel_button.clicked.connect(self.cancel_current)
+        self.cancel_button.setToolTip("Cancel the running request (or the newest pending one)")
+        self.cancel_button.setEnabled(False)
         self.message = QLabel("", self)
         self.message.setObjectName("generate.message")
         self.message.setWordWrap(True)
@@ -113,9 +116,11 @@ class GenerateDock(QDockWidget):
         self.history = HistoryPage(self.gallery_model, self)
         self.history.filter_changed.connect(self.load_history)
         self.history.gallery.clicked.connect(self._open_index)
+        self.history.gallery.activated.connect(self._open_index)  # Enter / double-click
         self.history.retry_clicked.connect(self._retry_selected)
         self.history.delete_clicked.connect(self._delete_selected)
-        self.viewer = ImageViewer(self)  # owned by the dock until the centre shows it
+        # Owned by the dock until the centre shows it; full-size images decode in the pool.
+        self.viewer = ImageViewer(self, loader=self._load_image)
         self.viewer.hide()
         self.viewer.regenerate_requested.connect(self.regenerate_shown)
         self.viewer.delete_requested.connect(lambda: self.delete(self.viewer_request))
@@ -130,9 +135,16 @@ class GenerateDock(QDockWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.run_panel)
         layout.addStretch(1)
+        # The form grows with LoRA rows and the Advanced section: it scrolls instead of
+        # squeezing the preview and the queue on a laptop-height screen.
+        scroller = QScrollArea(self)
+        scroller.setObjectName("generate.create")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setWidget(create)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("generate.tabs")
-        self.tabs.addTab(create, "Create")
+        self.tabs.addTab(scroller, "Create")
         self.tabs.addTab(self.history, "History")
         self.banner = ConnectionBanner(
             self.ctx.backends, "Generating needs it; the form uses the last known models and "
@@ -270,6 +282,8 @@ class GenerateDock(QDockWidget):
 
     def _refresh_queue(self) -> None:
         self.queue_model.set_records(self.store.active())
+        # Cancel acts on the running or newest pending request: nothing to act on, no button.
+        self.cancel_button.setEnabled(self.queue_model.rowCount() > 0)
 
     # -- history --------------------------------------------------------------------------
     @Slot(object)
@@ -292,10 +306,16 @@ class GenerateDock(QDockWidget):
         record = self.store.find(request_id)
         if record is None:
             return
+        same = request_id == self.viewer_request
         self.viewer_request = request_id
-        path = self.ctx.paths.data_dir / record.output_paths[0] if record.output_paths else None
-        self.viewer.show_image(path, record.parameters())
+        paths = [self.ctx.paths.data_dir / p for p in record.output_paths]
+        self.viewer.show_images(paths, record.parameters(),
+                                self.viewer.current_index if same else 0)
         self.ctx.central.show(VIEWER_KEY, self.viewer)
+
+    def _load_image(self, path: Path, on_image: Any) -> None:
+        self.ctx.tasks.run(read_image, path, name="open image", owner=self.viewer,
+                           on_done=on_image, on_error=self._on_error)
 
     def _selected(self) -> list[str]:
         return [i.data(RecordRole).id for i in self.history.gallery.selectedIndexes()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListView,
     QPushButton,
@@ -17,11 +20,14 @@ from PySide6.QtWidgets import (
 
 from app.db.base import utcnow
 from app.generation.records import HistoryFilter
-from app.ui.models.generation import ICON_SIZE, GalleryModel
+from app.ui.models.generation import ICON_SIZE, GalleryModel, RecordRole
 
 DATE_RANGES = {"Any time": None, "Today": timedelta(days=1), "Last 7 days": timedelta(days=7),
                "Last 30 days": timedelta(days=30)}
 STATUS_CHOICES = ("", "completed", "failed", "cancelled", "pending", "processing")
+EMPTY_HINT = "No generations yet: images you make in the Create tab, and jobs run on the " \
+             "same ComfyUI from the browser, land here."
+NO_MATCH_HINT = "Nothing matches these filters."
 
 
 class HistoryPage(QWidget):
@@ -58,12 +64,25 @@ class HistoryPage(QWidget):
         self.gallery.setWordWrap(True)
         self.gallery.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.gallery.setModel(model)
+        self.empty_hint = QLabel(EMPTY_HINT, self)
+        self.empty_hint.setObjectName("history.empty")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.retry_button = QPushButton("Retry", self)
         self.retry_button.setObjectName("history.retry")
+        self.retry_button.setToolTip("Send a failed, cancelled or never-sent request again")
         self.delete_button = QPushButton("Delete", self)
         self.delete_button.setObjectName("history.delete")
+        self.delete_button.setToolTip("Delete the selected generation and its files (Del)")
         self.retry_button.clicked.connect(self.retry_clicked)
         self.delete_button.clicked.connect(self.delete_clicked)
+        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.gallery)
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(self._delete_key)
+        self._model = model
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.dataChanged):
+            signal.connect(self._update_state)
+        self.gallery.selectionModel().selectionChanged.connect(self._update_state)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
@@ -71,8 +90,8 @@ class HistoryPage(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         for combo in (self.model_filter, self.status_filter, self.date_filter):
             combo.currentIndexChanged.connect(self._emit_filter)
+        # The search gets a row of its own: in a narrow dock it would shrink to "Sea...".
         top = QHBoxLayout()
-        top.addWidget(self.search, 2)
         top.addWidget(self.model_filter, 1)
         top.addWidget(self.status_filter)
         top.addWidget(self.date_filter)
@@ -81,9 +100,12 @@ class HistoryPage(QWidget):
         bottom.addWidget(self.retry_button)
         bottom.addWidget(self.delete_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
         layout.addLayout(top)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.gallery, 1)
         layout.addLayout(bottom)
+        self._update_state()
 
     def set_models(self, names: list[str]) -> None:
         current = self.model_filter.currentData()
@@ -106,3 +128,26 @@ class HistoryPage(QWidget):
     @Slot()
     def _emit_filter(self) -> None:
         self.filter_changed.emit(self.current_filter())
+
+    def selected_record(self) -> Any:
+        indexes = self.gallery.selectionModel().selectedIndexes()
+        return indexes[0].data(RecordRole) if indexes else None
+
+    @Slot()
+    def _update_state(self, *_args: object) -> None:
+        """Empty-gallery hint, and buttons that only act when they can."""
+        empty = self._model.rowCount() == 0
+        filtered = bool(self.search.text().strip()) or any(
+            combo.currentIndex() > 0
+            for combo in (self.model_filter, self.status_filter, self.date_filter))
+        self.empty_hint.setText(NO_MATCH_HINT if filtered else EMPTY_HINT)
+        self.empty_hint.setVisible(empty)
+        record = self.selected_record()
+        self.delete_button.setEnabled(record is not None)
+        self.retry_button.setEnabled(record is not None and not record.external and (
+            record.status in ("failed", "cancelled") or record.not_sent))
+
+    @Slot()
+    def _delete_key(self) -> None:
+        if self.delete_button.isEnabled():
+            self.delete_clicked.emit()

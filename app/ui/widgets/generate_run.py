@@ -36,7 +36,7 @@ class RunPanel(QWidget):
         self._started: float | None = None
         self.step_bar = QProgressBar(self)
         self.step_bar.setObjectName("run.steps")
-        self.step_bar.setFormat("step %v/%m")
+        self.step_bar.setFormat("no request running")
         self.step_bar.setRange(0, 1)
         self.step_bar.setValue(0)
         self.nodes_label = QLabel("", self)
@@ -54,6 +54,9 @@ class RunPanel(QWidget):
         self.queue.setObjectName("run.queue")
         self.queue.setModel(queue_model)
         self.queue.setMaximumHeight(110)
+        self.queue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.queue.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._queue_model = queue_model
         self.cancel_selected = QPushButton("Cancel selected", self)
         self.cancel_selected.setObjectName("run.cancel_selected")
         self.cancel_selected.clicked.connect(self._cancel_selected)
@@ -69,12 +72,16 @@ class RunPanel(QWidget):
         layout.addWidget(self.step_bar)
         layout.addLayout(info)
         layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
-        title = QLabel("Queue (pending requests)", self)
-        title.setToolTip(QUEUE_POLICY)
+        self.queue_title = QLabel("", self)
+        self.queue_title.setObjectName("run.queue_title")
+        self.queue_title.setToolTip(QUEUE_POLICY)
         self.queue.setToolTip(QUEUE_POLICY)
-        layout.addWidget(title)
+        layout.addWidget(self.queue_title)
         layout.addWidget(self.queue)
         layout.addWidget(self.cancel_selected)
+        queue_model.modelReset.connect(self._queue_changed)
+        self.queue.selectionModel().selectionChanged.connect(self._queue_changed)
+        self._queue_changed()
 
     def follow(self, request_id: str) -> None:
         """Show this request's progress from now on."""
@@ -124,6 +131,13 @@ class RunPanel(QWidget):
     def _tick(self) -> None:
         if self._started is not None:
             self.elapsed_label.setText(f"{time.monotonic() - self._started:.1f} s")
+
+    @Slot()
+    def _queue_changed(self, *_args: object) -> None:
+        count = self._queue_model.rowCount()
+        self.queue_title.setText(f"Queue: {count} request{'s' * (count != 1)} pending or running"
+                                 if count else "Queue: nothing pending")
+        self.cancel_selected.setEnabled(self.queue.selectionModel().hasSelection())
 
     @Slot()
     def _cancel_selected(self) -> None:

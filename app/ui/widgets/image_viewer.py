@@ -1,15 +1,31 @@
 """The central image viewer: full-size image with zoom, fit and 1:1, its parameters, actions.
 
-Drag the image out of the view to copy the file to a file manager.
+Drag the image out of the view to copy the file to a file manager. A request with a batch of
+images shows them one at a time (previous / next). Keys: + and - zoom, F fits, 1 shows 1:1,
+Page Up/Page Down step through a batch.
+
+Full-size images can take 20-100 ms to decode, so the owner may pass a ``loader`` that decodes
+off the GUI thread (``loader(path, on_image)`` calls ``on_image(QImage)`` on the GUI thread
+later); without one the viewer decodes in place (scripts, tests of the widget alone).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDrag, QMouseEvent, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QDrag,
+    QImage,
+    QImageReader,
+    QKeySequence,
+    QMouseEvent,
+    QPixmap,
+    QShortcut,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -26,6 +42,14 @@ from PySide6.QtWidgets import (
 )
 
 ZOOM_STEP = 1.25
+ImageLoader = Callable[[Path, Callable[[QImage], None]], None]
+
+
+def read_image(path: str | Path) -> QImage:
+    """Decode an image file (safe on any thread); a null QImage when it cannot be read."""
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)
+    return reader.read()
 
 
 class _ImageView(QGraphicsView):
@@ -117,25 +141,44 @@ class ImageViewer(QWidget):
     delete_requested = Signal()
     open_folder_requested = Signal()
     parameters_copied = Signal(str)
+    image_shown = Signal()  # the current image is on screen (or could not be read)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, loader: ImageLoader | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("generate.viewer")
+        self._loader = loader
+        self._paths: list[Path] = []
+        self._current = 0
+        self._load_ticket = 0  # a newer image makes an older, slower load's answer stale
         self.view = _ImageView(self)
         self.zoom_label = QLabel("", self)
+        self.position_label = QLabel("", self)
+        self.position_label.setObjectName("viewer.position")
         self.parameters = QPlainTextEdit(self)
         self.parameters.setObjectName("viewer.parameters")
         self.parameters.setReadOnly(True)
         self.new_seed = QCheckBox("New seed", self)
         self.new_seed.setObjectName("viewer.new_seed")
         buttons = {}
-        for key, text in (("fit", "Fit"), ("one", "1:1"), ("zoom_in", "Zoom in"),
-                          ("zoom_out", "Zoom out"), ("regenerate", "Regenerate"),
-                          ("copy", "Copy parameters"), ("open", "Open folder"),
-                          ("delete", "Delete")):
+        for key, text, keys in (
+                ("previous", "◀", "PgUp"), ("next", "▶", "PgDown"),
+                ("fit", "Fit", "F"), ("one", "1:1", "1"), ("zoom_in", "Zoom in", "+"),
+                ("zoom_out", "Zoom out", "-"), ("regenerate", "Regenerate", ""),
+                ("copy", "Copy parameters", ""), ("open", "Open containing folder", ""),
+                ("delete", "Delete", "")):
             buttons[key] = QPushButton(text, self)
             buttons[key].setObjectName(f"viewer.{key}")
+            if keys:
+                buttons[key].setToolTip(f"{text} ({keys})" if key not in ("previous", "next")
+                                        else f"{key.capitalize()} image of the batch ({keys})")
+                shortcut = QShortcut(QKeySequence(keys), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(buttons[key].click)
         self.buttons = buttons
+        for key in ("previous", "next"):
+            buttons[key].setFixedWidth(buttons[key].sizeHint().height() * 2)
+        buttons["previous"].clicked.connect(lambda: self.show_index(self._current - 1))
+        buttons["next"].clicked.connect(lambda: self.show_index(self._current + 1))
         buttons["fit"].clicked.connect(self.view.fit)
         buttons["one"].clicked.connect(lambda: self.view.set_zoom(1.0))
         buttons["zoom_in"].clicked.connect(lambda: self.view.set_zoom(self.view.zoom * ZOOM_STEP))
@@ -150,6 +193,9 @@ class ImageViewer(QWidget):
 
     def _layout(self) -> None:
         zoom_row = QHBoxLayout()
+        zoom_row.addWidget(self.buttons["previous"])
+        zoom_row.addWidget(self.position_label)
+        zoom_row.addWidget(self.buttons["next"])
         for key in ("fit", "one", "zoom_in", "zoom_out"):
             zoom_row.addWidget(self.buttons[key])
         zoom_row.addWidget(self.zoom_label)
@@ -177,14 +223,59 @@ class ImageViewer(QWidget):
 
     def show_image(self, path: str | Path | None, parameters: dict[str, Any]) -> None:
         """Show ``path`` (None: parameters only) with ``parameters`` as ``name: value`` lines."""
-        self.view.path = Path(path) if path else None
-        pixmap = QPixmap(str(path)) if path else QPixmap()
-        self.view.set_pixmap(pixmap)
+        self.show_images([path] if path else [], parameters)
+
+    def show_images(self, paths: Sequence[str | Path], parameters: dict[str, Any],
+                    index: int = 0) -> None:
+        """Show one request: its images (a batch steps with previous/next) and parameters."""
+        self._paths = [Path(p) for p in paths]
         self.parameters.setPlainText("\n".join(f"{k}: {v}" for k, v in parameters.items()))
+        self.show_index(index)
+
+    @property
+    def current_index(self) -> int:
+        return self._current
+
+    @property
+    def has_image(self) -> bool:
+        return not self.view._item.pixmap().isNull()
+
+    @Slot(int)
+    def show_index(self, index: int) -> None:
+        """Show image ``index`` of the batch (clamped)."""
+        count = len(self._paths)
+        self._current = max(0, min(index, count - 1)) if count else 0
+        for key in ("previous", "next"):
+            self.buttons[key].setVisible(count > 1)
+        self.position_label.setVisible(count > 1)
+        self.buttons["previous"].setEnabled(self._current > 0)
+        self.buttons["next"].setEnabled(self._current < count - 1)
+        self.position_label.setText(f"image {self._current + 1} of {count}")
+        path = self._paths[self._current] if count else None
+        self.view.path = path
+        self._load_ticket += 1
+        if path is None:
+            self._set_image(self._load_ticket, QImage())
+        elif self._loader is None:
+            self._set_image(self._load_ticket, read_image(path))
+        else:
+            ticket = self._load_ticket
+            self._loader(path, lambda image: self._set_image(ticket, image))
+
+    def _set_image(self, ticket: int, image: QImage) -> None:
+        if ticket != self._load_ticket:
+            return  # the user has moved on to another image meanwhile
+        pixmap = QPixmap.fromImage(image) if not image.isNull() else QPixmap()
+        self.view.set_pixmap(pixmap)
         has_image = not pixmap.isNull()
         for key in ("fit", "one", "zoom_in", "zoom_out", "open"):
             self.buttons[key].setEnabled(has_image)
         self.view.fit()
+        if self.view.path is None:
+            self.zoom_label.setText("no image (the parameters say why)")
+        elif not has_image:
+            self.zoom_label.setText(f"{self.view.path.name} could not be read")
+        self.image_shown.emit()
 
     @Slot()
     def copy_parameters(self) -> None:
