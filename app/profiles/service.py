@@ -64,7 +64,6 @@ class LocalProfiles:
     """Profiles in a ComfyUI folder the app can reach on disk."""
 
     can_list_unnamed = True
-    needs_folder_message = ""
 
     def __init__(self, base: Path, trash_dir: Path, clock: Callable[[], float] = time.time) -> None:
         self.base = Path(base)

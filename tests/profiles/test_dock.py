@@ -225,6 +225,7 @@ def test_works_through_the_packs_routes_without_a_folder(make_window, fake_comfy
     window, _ctx = make_window(fake_comfy.url)
     dock = window.profiles_dock
     qtbot.waitUntil(lambda: "Dataset-Gates routes" in dock.status_label.text(), timeout=5000)
+    assert "needs the ComfyUI folder" in dock.unnamed_label.text()  # no route lists folders
     with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
         dock.create_profile("remote one")
     qtbot.waitUntil(lambda: names(dock) == ["remote one"], timeout=5000)

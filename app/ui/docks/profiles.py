@@ -31,7 +31,7 @@ from app.ui.models.profiles import (
 )
 from app.ui.widgets.profile_actions import build_actions, table_menu, update_actions
 from app.ui.widgets.profile_commands import SECTION, ProfileCommands
-from app.ui.widgets.profile_panel import setup_ui
+from app.ui.widgets.profile_panel import UNNAMED_REMOTE, UNNAMED_TITLE, setup_ui
 from app.ui.widgets.profile_zip import ZipTransfers
 
 log = logging.getLogger(__name__)
@@ -215,6 +215,8 @@ class ProfilesDock(ProfileCommands, QDockWidget):
             self.set_folder_button.hide()
             self.status_label.setText(f"{len(rows)} profiles in {self.service.describe()}")
         self.adopt_button.setEnabled(bool(unnamed))
+        listable = self.service is None or self.service.can_list_unnamed
+        self.unnamed_label.setText(UNNAMED_TITLE if listable else UNNAMED_REMOTE)
         self.undo_button.setVisible(self.service is not None and can_undo)
         self.table_hint.setVisible(self.service is not None and not rows)
         self._update_runs_label()

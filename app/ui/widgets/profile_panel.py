@@ -22,6 +22,12 @@ from PySide6.QtWidgets import (
 
 from app.ui.widgets.profile_images import PoolImagesPanel
 
+UNNAMED_TITLE = "Unnamed pools (Image Pool nodes without a profile)"
+UNNAMED_REMOTE = (
+    "Unnamed pools: listing and adopting them needs the ComfyUI folder (the pack has no route "
+    "that lists pool folders)."
+)
+
 
 def setup_ui(dock: Any) -> None:
     """Create the dock's widgets as attributes of ``dock`` (the setupUi pattern)."""
@@ -76,7 +82,10 @@ def setup_ui(dock: Any) -> None:
     unnamed_layout = QVBoxLayout(unnamed)
     unnamed_layout.setContentsMargins(0, 0, 0, 0)
     row = QHBoxLayout()
-    row.addWidget(QLabel("Unnamed pools (Image Pool nodes without a profile)"), 1)
+    dock.unnamed_label = QLabel(UNNAMED_TITLE)
+    dock.unnamed_label.setObjectName("profiles.unnamed_title")
+    dock.unnamed_label.setWordWrap(True)
+    row.addWidget(dock.unnamed_label, 1)
     dock.adopt_button = QPushButton("Adopt…")
     dock.adopt_button.clicked.connect(dock.ask_adopt)
     row.addWidget(dock.adopt_button)
