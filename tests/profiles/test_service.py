@@ -232,3 +232,25 @@ def test_a_link_inside_a_pool_is_never_followed(profiles, base, tmp_path):
     write_pack_registry(base, [("p", "pool")])
     with zipfile.ZipFile(profiles.export("p", tmp_path / "out.zip")) as zf:
         assert "pool/img_0002.png" not in zf.namelist()
+
+
+@pytest.mark.parametrize(
+    "name", ["../../escape", "a/b\\c", "Ünïcödé ✨ \"quoted\"", "con", "  spaced  ", "#1 & <b>"]
+)
+def test_odd_names_are_only_names_never_paths(name, profiles, base, tmp_path):
+    entry = profiles.create(name)
+    assert entry.name == name.strip()
+    assert [p.name for p in base.iterdir() if p.is_dir()] == [entry.id]  # the folder is the id
+    assert profiles.get(name.strip()).id == entry.id
+    out = tmp_path / "out.zip"
+    profiles.export(entry.id, out)
+    with zipfile.ZipFile(out) as zf:
+        assert json.loads(zf.read("profile_meta.json")) == {"name": name.strip()}
+    imported = profiles.import_zip(out)
+    assert imported.name == f"{name.strip()} (2)"
+    assert sorted(p.name for p in base.iterdir() if p.is_dir()) == sorted([entry.id, imported.id])
+
+
+def test_control_characters_are_refused_in_a_name(profiles):
+    with pytest.raises(InvalidProfileName, match="control characters"):
+        profiles.create("two\nlines")
