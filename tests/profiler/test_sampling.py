@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -178,3 +179,20 @@ def test_nvml_follows_the_gpu_the_comfyui_process_uses():
         assert other.device_index == 0
     finally:
         other.close()
+
+
+@pytest.mark.integration
+def test_a_local_comfyui_is_found_by_its_listening_port(fake_comfy):
+    # The fake ComfyUI listens inside this test process: that is the PID to follow.
+    pid = os.getpid()
+    choice = choose_backends(fake_comfy.url, nvml_api=FakeNvml(processes={pid: 2 * GIB}))
+    try:
+        assert choice.pid == pid
+        nvml, ps = choice.backends
+        assert ps.detail.startswith(f"process {pid} ")
+        assert nvml.detail.endswith(f"process {pid}")
+        values: dict = {}
+        nvml.poll(0.0, values)
+        assert values["process_vram"] == 2 * GIB
+    finally:
+        choice.close()
