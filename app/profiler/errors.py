@@ -38,3 +38,7 @@ class ExportFailed(ProfilerError):
         super().__init__(f"Could not export to {path}: {reason}. The run is still stored; "
                          "nothing was lost.")
         self.path = path
+
+
+class StorageFailed(ProfilerError):
+    """The profiler database could not be written (full disk, locked or read-only file)."""

@@ -22,6 +22,7 @@ from app.comfy.events import ConnectionChanged, Event, Status
 from app.comfy.stream import EventStream
 from app.profiler.backends import BackendChoice, choose_backends
 from app.profiler.engine import Step, Timeline, build_steps
+from app.profiler.errors import StorageFailed
 from app.profiler.nvml import NvmlApi
 from app.profiler.records import RunRecord
 from app.profiler.sampler import DEFAULT_INTERVAL_MS, Sampler, clamp_interval_ms
@@ -99,6 +100,7 @@ class ProfileRun:
         self.sampler_info = ""
         self._sampler: Sampler | None = None
         self._socket_gap = False  # the websocket dropped at least once during the run
+        self._storage_error = ""  # why the last sample batch could not be stored
         self.profile_nodes: list[str] = []  # nodes the Image Pool profile was applied to
 
     def cancel(self) -> None:
@@ -179,6 +181,8 @@ class ProfileRun:
             self._flush_samples()
         steps = build_steps(timeline, sampler.samples(), prompt, self.origin)
         error = timeline.error
+        if self._storage_error:
+            error = f"{error} {self._storage_error}" if error else self._storage_error
         if timeline.reconciled:
             gap = ("The websocket dropped during the run and its end was read from ComfyUI's "
                    "history: times of the nodes around the gap are approximate."
@@ -271,8 +275,18 @@ class ProfileRun:
     def _flush_samples(self) -> None:
         with self._pending_lock:
             batch, self._pending = self._pending, []
-        if batch and self.run_id is not None:
+        if not batch or self.run_id is None:
+            return
+        try:
             self._store.append_samples(self.run_id, batch, self.origin)
+            self._storage_error = ""
+        except StorageFailed as exc:
+            # Full disk or a locked database: the run goes on (its steps are computed from the
+            # samples in memory) and the batch is tried again with the next flush.
+            log.warning("profiler samples not stored yet: %s", exc)
+            self._storage_error = f"{exc} Part of the sample series is missing."
+            with self._pending_lock:
+                self._pending[:0] = batch
 
     def _publish(self, timeline: Timeline, prompt: dict[str, Any],
                  now: float | None = None) -> None:

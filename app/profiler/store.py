@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.db.base import utcnow
 from app.db.database import Database
@@ -22,7 +23,7 @@ from app.db.models.profiler import (
     ProfilerStep,
 )
 from app.profiler.engine import Step
-from app.profiler.errors import ProfilerError, RunNotFound
+from app.profiler.errors import ProfilerError, RunNotFound, StorageFailed
 from app.profiler.records import Group, RunRecord, RunSummary, SampleSeries
 from app.profiler.samples import Sample
 from app.profiler.snapshot import snapshot_hash
@@ -38,6 +39,16 @@ def _snapshot_key(source_key: str) -> str:
     if len(source_key) > 170:
         source_key = "sha1:" + hashlib.sha1(source_key.encode("utf-8")).hexdigest()
     return SNAPSHOT_KEY + source_key
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """Turn a database failure while writing into StorageFailed with a short reason."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StorageFailed(f"Could not store {what} in the profiler database: {reason}.") from exc
 
 
 class GroupNameTaken(ProfilerError):
@@ -69,7 +80,7 @@ class ProfilerStore:
                   forced: bool = False, profile_id: str | None = None, interval_ms: int = 50,
                   sampler_info: str = "") -> int:
         """Create the run row (status "running") so that samples can stream in."""
-        with self._db.session() as session:
+        with _writing("the new run"), self._db.session() as session:
             row = ProfilerRun(name=name, workflow_hash=workflow_hash, backend=backend,
                               forced=forced, profile_id=profile_id, interval_ms=interval_ms,
                               sampler_info=sampler_info, status="running")
@@ -83,7 +94,7 @@ class ProfilerStore:
             return
         rows = [{"run_id": run_id, "t": s.t - origin, "vram": s.vram, "ram": s.ram,
                  "cpu": s.cpu, "gpu_load": s.gpu_load} for s in samples]
-        with self._db.session() as session:
+        with _writing("samples"), self._db.session() as session:
             session.execute(insert(ProfilerSample), rows)
             session.execute(update(ProfilerRun).where(ProfilerRun.id == run_id)
                             .values(updated_at=utcnow()))
@@ -91,7 +102,7 @@ class ProfilerStore:
     def finish_run(self, run_id: int, *, status: str, total_time: float | None,
                    steps: Sequence[Step], error: str | None = None,
                    prompt_id: str | None = None) -> None:
-        with self._db.session() as session:
+        with _writing("the run's results"), self._db.session() as session:
             row = session.get(ProfilerRun, run_id)
             if row is None:
                 raise RunNotFound(run_id)

@@ -172,3 +172,50 @@ def test_unreachable_comfyui_raises_and_stores_nothing(store):
     with pytest.raises(ComfyUnreachable, match="unreachable"):
         ProfileRun(request, store, RunOptions(nvml_api=FakeNvml(), connect_timeout=0.5)).run()
     assert store.list_runs() == []
+
+
+def _disk_full_for_samples(database, attempts: dict):
+    """Make INSERTs into profiler_samples fail like SQLite on a full disk while allowed."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    def before(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("INSERT INTO profiler_samples") and attempts["fail"] > 0:
+            attempts["fail"] -= 1
+            raise OperationalError(statement, params,
+                                   sqlite3.OperationalError("database or disk is full"))
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    return lambda: event.remove(database.engine, "before_cursor_execute", before)
+
+
+def test_a_full_disk_during_the_run_loses_no_sample_once_space_is_back(fake_comfy, store,
+                                                                       database):
+    fake_comfy.scenario.node_durations = {"8": 1.2}
+    attempts = {"fail": 1}  # the first batch hits a full disk, the next flush has room
+    undo = _disk_full_for_samples(database, attempts)
+    try:
+        runner, run = run_profile(fake_comfy, store)
+        record = run()
+    finally:
+        undo()
+    assert attempts["fail"] == 0 and record.summary.status == "completed"
+    assert record.summary.error is None
+    assert store.sample_count(record.id) == len(runner._sampler.samples())
+
+
+def test_a_disk_full_for_the_whole_run_still_stores_the_steps_and_says_so(fake_comfy, store,
+                                                                          database):
+    fake_comfy.scenario.node_durations = {"8": 0.3}
+    undo = _disk_full_for_samples(database, {"fail": 10**6})
+    try:
+        record = run_profile(fake_comfy, store)[1]()
+    finally:
+        undo()
+    assert record.summary.status == "completed"
+    assert "database or disk is full" in record.summary.error
+    assert "Part of the sample series is missing" in record.summary.error
+    assert {s.node_id for s in record.steps} >= {"8", "9"}  # per-node figures are kept
+    assert store.sample_count(record.id) == 0
