@@ -272,3 +272,24 @@ def test_groups_can_be_set_up_before_any_run_and_runs_are_deleted_only_when_conf
     history.confirm_box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: history.runs_model.rowCount() == 0, timeout=5000)
     assert dock._store.list_runs() == []
+
+
+def test_bad_input_and_a_vanished_comfyui_are_one_clear_message_and_nothing_sticks(
+        dock, fake_comfy, qtbot, tmp_path):
+    bad = tmp_path / "broken «flow».json"
+    bad.write_text('{"3": {"class_type": "KSampler", ', encoding="utf-8")
+    dock.set_source(WorkflowSource("file", str(bad)))
+    with qtbot.waitSignal(dock.error_shown, timeout=5000) as shown:
+        click(qtbot, dock.run_button)
+    assert "is not valid JSON" in shown.args[0] and dock.run_button.isEnabled()
+
+    dock.set_source(WorkflowSource("file", str(write_workflow(tmp_path / "flow.json"))))
+    with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
+        dock.update_nodes()
+    fake_comfy.stop()  # ComfyUI gone between Update nodes and Run profile
+    dock.options.connect_timeout = 0.5
+    with qtbot.waitSignal(dock.error_shown, timeout=RUN_TIMEOUT) as shown:
+        click(qtbot, dock.run_button)
+    assert "unreachable" in shown.args[0].lower()
+    assert dock.run_button.isEnabled() and not dock.controls.interrupt_button.isEnabled()
+    assert dock._store.list_runs() == []  # nothing half-stored
