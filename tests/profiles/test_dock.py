@@ -127,6 +127,7 @@ def test_drop_zip_rename_duplicate_delete_and_undo(dock_window, comfy, tmp_path,
     qtbot.waitUntil(lambda: dock.confirm_box is not None and dock.confirm_box.isVisible())
     dock.confirm_box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: names(dock) == ["holiday (2)"], timeout=5000)
+    assert "Ctrl+Z" in dock.last_message  # the person is told how to take it back
     assert not (base / profile_id).exists()
     qtbot.waitUntil(dock.undo_button.isVisible)
     qtbot.mouseClick(dock.undo_button, Qt.MouseButton.LeftButton)
@@ -226,6 +227,7 @@ def test_works_through_the_packs_routes_without_a_folder(make_window, fake_comfy
     dock = window.profiles_dock
     qtbot.waitUntil(lambda: "Dataset-Gates routes" in dock.status_label.text(), timeout=5000)
     assert "needs the ComfyUI folder" in dock.unnamed_label.text()  # no route lists folders
+    assert not dock.unnamed_view.isVisible()
     with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
         dock.create_profile("remote one")
     qtbot.waitUntil(lambda: names(dock) == ["remote one"], timeout=5000)

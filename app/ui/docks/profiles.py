@@ -217,6 +217,7 @@ class ProfilesDock(ProfileCommands, QDockWidget):
         self.adopt_button.setEnabled(bool(unnamed))
         listable = self.service is None or self.service.can_list_unnamed
         self.unnamed_label.setText(UNNAMED_TITLE if listable else UNNAMED_REMOTE)
+        self.unnamed_view.setVisible(listable)
         self.undo_button.setVisible(self.service is not None and can_undo)
         self.table_hint.setVisible(self.service is not None and not rows)
         self._update_runs_label()

@@ -85,7 +85,10 @@ class ProfileCommands:
                 self.ctx.settings.section(SECTION).pop("selected_id", None)
                 self.ctx.save_settings()
             self.images.forget()
-            self.show_message(f"Deleted “{deleted.entry.name}”.")
+            self.show_message(
+                f"Deleted “{deleted.entry.name}”. “Undo delete” (Ctrl+Z) brings it back until "
+                "ComfyDesk closes."
+            )
             self.reload()
 
         self._run(self.service.delete, profile_id, done=done)
