@@ -291,6 +291,15 @@ def reorder(folder: Path, order: list[int]) -> dict[str, Any]:
     return manifest
 
 
+def move_order(count: int, rows: Iterable[int], before: int) -> list[int]:
+    """The order (as :func:`reorder` takes it) that moves ``rows`` together, in their order, to
+    just before the slot that was at ``before`` (``count`` = to the end)."""
+    moving = sorted({r for r in rows if 0 <= r < count})
+    staying = [i for i in range(count) if i not in set(moving)]
+    at = sum(1 for i in staying if i < before)
+    return staying[:at] + moving + staying[at:]
+
+
 def set_label(folder: Path, index: int, label: str) -> dict[str, Any]:
     manifest, _ = read_manifest(folder)
     _check_index(manifest, index)

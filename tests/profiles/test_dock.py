@@ -16,6 +16,7 @@ from app.profiles import commands
 from app.profiles.pool import PoolSlot
 from app.ui.models.profiles import (
     MAX_THUMBNAILS,
+    ImageNameRole,
     PoolImagesModel,
     ProfilesTableModel,
     ThumbnailReadyRole,
@@ -241,7 +242,8 @@ def test_filter_adopt_active_mark_and_recovery_notice(make_window, comfy, qtbot)
     write_pack_pool(base, "bbb", count=1)
     write_pack_pool(base, "node-pool", count=2)
     (base / "profiles.json").write_text(
-        '{"profiles": [{"id": "aaa", "name": "alpha"}, {"id": "bbb", "name": "beta"}, {"id": "x')
+        '{"profiles": [{"id": "aaa", "name": "alpha"}, {"id": "bbb", "name": "beta"}, {"id": "x'
+    )
     window, _ctx = make_window()
     dock = window.profiles_dock
     with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
@@ -480,3 +482,43 @@ def test_a_hidden_dock_makes_thumbnails_when_brought_forward(dock_window, comfy,
     assert model.rowCount() == 3 and model.thumbnail_count() == 0
     dock.show()
     qtbot.waitUntil(lambda: thumbnails_shown(dock), timeout=5000)
+
+
+def test_dragging_a_tile_onto_another_moves_it_there(dock_window, comfy, qtbot):
+    _window, _ctx, dock = dock_window
+    base = comfy / "input" / "grid_pool"
+    write_pack_pool(base, "p", count=4)
+    write_pack_registry(base, [("p", "pool")])
+    with qtbot.waitSignal(dock.profiles_loaded, timeout=5000):
+        dock.reload()
+    dock._select_id("p")
+    grid, model = dock.images.grid, dock.images.model
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=5000)
+    mime = model.mimeData([model.index(0)])  # what Qt puts in the drag of tile #0
+    point = grid.visualRect(model.index(3)).center()
+    enter = QDragEnterEvent(
+        point,
+        Qt.DropAction.MoveAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(grid.viewport(), enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(point),
+        Qt.DropAction.MoveAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(grid.viewport(), drop)
+    assert drop.isAccepted()
+    # After a move Qt asks the model to remove the dragged rows; the model must refuse that.
+    assert not model.removeRows(0, 1)
+    expected = ["img_0002.png", "img_0003.png", "img_0001.png", "img_0004.png"]
+    qtbot.waitUntil(
+        lambda: [s.image for s in dock.service.pool("p").slots] == expected, timeout=5000
+    )
+    qtbot.waitUntil(lambda: dock.images.selected_rows() == [2], timeout=5000)
+    assert model.data(model.index(2), ImageNameRole) == "img_0001.png"

@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 
+from app.profiles import pool as pool_module
 from app.profiles.errors import (
     InvalidProfileName,
     NothingToUndo,
@@ -254,3 +255,17 @@ def test_odd_names_are_only_names_never_paths(name, profiles, base, tmp_path):
 def test_control_characters_are_refused_in_a_name(profiles):
     with pytest.raises(InvalidProfileName, match="control characters"):
         profiles.create("two\nlines")
+
+
+@pytest.mark.parametrize(
+    ("rows", "before", "expected"),
+    [
+        ([0], 3, [1, 2, 0, 3]),  # dragged right, dropped on slot 3: lands just before it
+        ([3], 0, [3, 0, 1, 2]),  # dragged to the front
+        ([1, 2], 4, [0, 3, 1, 2]),  # two together, to the end
+        ([2], 2, [0, 1, 2, 3]),  # dropped on itself: nothing moves
+        ([0, 3], 2, [1, 0, 3, 2]),
+    ],
+)
+def test_move_order_for_a_dragged_selection(rows, before, expected):
+    assert pool_module.move_order(4, rows, before) == expected

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -32,6 +33,8 @@ ThumbnailReadyRole = Qt.ItemDataRole.UserRole + 7  # True once the real thumbnai
 # bounded so a 2,000-image pool does not hold them all.
 MAX_THUMBNAILS = 600
 ACTIVE_TINT = QColor(255, 190, 0, 90)
+# Tiles dragged inside the grid carry their rows (comma separated) under this type.
+POOL_ROWS_MIME = "application/x-comfydesk-pool-rows"
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -262,7 +265,24 @@ class PoolImagesModel(QAbstractListModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsEditable
+            | Qt.ItemFlag.ItemIsDragEnabled
+        )
+
+    def mimeTypes(self) -> list[str]:
+        return [POOL_ROWS_MIME]
+
+    def mimeData(self, indexes: list[Index]) -> QMimeData:
+        data = QMimeData()
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        data.setData(POOL_ROWS_MIME, ",".join(map(str, rows)).encode())
+        return data
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from app.profiles.pool import PoolSlot
+from app.ui.models.profiles import POOL_ROWS_MIME
 
 THUMB_SIZE = 128
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -110,6 +111,7 @@ class ProfileImageGrid(QListView):
     """
 
     files_dropped = Signal(list)  # list[Path]
+    rows_moved = Signal(list, int)  # dragged rows, the row they were dropped before
     visible_rows_changed = Signal()
     EMPTY_HINT = "Drop PNG, JPEG or WebP files here, or use “Add images…”."
 
@@ -130,8 +132,9 @@ class ProfileImageGrid(QListView):
         )
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)  # drops arrive through the viewport
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setDropIndicatorShown(False)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)  # tiles move, files add
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDropIndicatorShown(True)
         self.empty_hint = ""
         self._visible_timer = QTimer(self)
         self._visible_timer.setSingleShot(True)
@@ -195,19 +198,34 @@ class ProfileImageGrid(QListView):
             )
             painter.end()
 
+    def _accepts(self, event: QDragEnterEvent | QDragMoveEvent) -> bool:
+        return bool(image_files(event)) or event.mimeData().hasFormat(POOL_ROWS_MIME)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if image_files(event):
+        if self._accepts(event):
             event.acceptProposedAction()
         else:
             event.ignore()  # a .zip goes on to the main window
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if image_files(event):
+        if self._accepts(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(POOL_ROWS_MIME):
+            text = bytes(mime.data(POOL_ROWS_MIME).data()).decode("ascii", "replace")
+            rows = [int(r) for r in text.split(",") if r.isdigit()]
+            target = self.indexAt(event.position().toPoint())
+            before = target.row() if target.isValid() else self.model().rowCount()
+            # The store reorders the pool and the model is reset from its answer. Qt's own
+            # clean-up after a move calls removeRows, which this model does not implement.
+            event.accept()
+            if rows:
+                self.rows_moved.emit(rows, before)
+            return
         files = image_files(event)
         if not files:
             event.ignore()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.profiles.pool import move_order
 from app.ui.models.profiles import PoolImagesModel
 from app.ui.widgets.profile_grid import THUMB_SIZE, ProfileImageGrid, make_thumbnails
 
@@ -67,6 +68,7 @@ class PoolImagesPanel(QWidget):
         self.grid = ProfileImageGrid(self)
         self.grid.setModel(self.model)
         self.grid.files_dropped.connect(self.add_image_files)
+        self.grid.rows_moved.connect(self.move_rows)
         self.grid.visible_rows_changed.connect(self.load_visible_thumbnails)
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._menu)
@@ -215,6 +217,23 @@ class PoolImagesPanel(QWidget):
             self._changed(view)
             moved = self.model.index(rows[0] + step)
             self.grid.setCurrentIndex(moved)  # current and selected: Alt+arrow again goes on
+
+        self._run(self.service.reorder, self.pool_id, order, done=done)
+
+    @Slot(list, int)
+    def move_rows(self, rows: list[int], before: int) -> None:
+        """Move dragged tiles to just before the tile they were dropped on (the pack's drag)."""
+        count = self.model.rowCount()
+        order = move_order(count, rows, before)
+        if self.service is None or order == list(range(count)):
+            return
+        moved = [order.index(r) for r in rows if 0 <= r < count]
+
+        def done(view: Any) -> None:
+            self._changed(view)
+            selection = self.grid.selectionModel()
+            for row in moved:  # the moved tiles stay selected
+                selection.select(self.model.index(row), selection.SelectionFlag.Select)
 
         self._run(self.service.reorder, self.pool_id, order, done=done)
 
