@@ -125,6 +125,10 @@ class ProfilerCharts(QWidget):
         self.vram_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#e15759")
         self.time_bars_plot.addItem(self.time_bars)
         self.vram_bars_plot.addItem(self.vram_bars)
+        self._bar_ticks: list = []
+        for plot in (self.time_bars_plot, self.vram_bars_plot):
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # -- data ------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -158,8 +162,10 @@ class ProfilerCharts(QWidget):
         self.vram_bars.setOpts(x=x, height=[(s.vram_max or 0) / GIB for s in self._steps],
                                width=0.6)
         ticks = [[(i, s.node_id) for i, s in enumerate(self._steps)]]
-        for plot in (self.time_bars_plot, self.vram_bars_plot):
-            plot.getAxis("bottom").setTicks(ticks)
+        if ticks != self._bar_ticks:  # live updates mostly keep the nodes: keep the axis cache
+            self._bar_ticks = ticks
+            for plot in (self.time_bars_plot, self.vram_bars_plot):
+                plot.getAxis("bottom").setTicks(ticks)
 
     def _sync_regions(self) -> None:
         spans = [(s.node_id, s.t_start, s.t_end) for s in self._timed]
