@@ -50,22 +50,34 @@ class FakeNvml:
     def _value(self, value):
         return value(time.monotonic()) if callable(value) else value
 
+    def _call(self, name: str, result: Callable[[], object]):
+        """Every NVML entry point is counted and checked for overlapping callers."""
+        self._enter(name)
+        try:
+            return result()
+        finally:
+            self._leave()
+
     def nvmlInit(self) -> None:
         if self.init_error is not None:
-            raise pynvml.NVMLError(self.init_error)
+            raise pynvml.NVMLError(self.init_error)  # the real subclass, e.g. ..._DriverNotLoaded
+        self._call("init", lambda: None)
         self.initialised += 1
 
     def nvmlShutdown(self) -> None:
+        self._call("shutdown", lambda: None)
         self.initialised -= 1
 
     def nvmlDeviceGetCount(self) -> int:
-        return self.count
+        return self._call("count", lambda: self.count)
 
     def nvmlDeviceGetHandleByIndex(self, index: int) -> object:
-        return ("handle", index)
+        if not 0 <= index < self.count:
+            raise pynvml.NVMLError(pynvml.NVML_ERROR_INVALID_ARGUMENT)
+        return self._call("handle", lambda: ("handle", index))
 
     def nvmlDeviceGetName(self, handle) -> str:
-        return self.name
+        return self._call("name", lambda: self.name)
 
     def nvmlDeviceGetMemoryInfo(self, handle):
         self._enter("memory")
@@ -76,7 +88,8 @@ class FakeNvml:
             self._leave()
 
     def nvmlDeviceGetUtilizationRates(self, handle):
-        return SimpleNamespace(gpu=self._value(self.load), memory=0)
+        return self._call("utilization",
+                          lambda: SimpleNamespace(gpu=self._value(self.load), memory=0))
 
     def nvmlDeviceGetComputeRunningProcesses(self, handle):
         self._enter("processes")
@@ -89,4 +102,4 @@ class FakeNvml:
             self._leave()
 
     def nvmlDeviceGetGraphicsRunningProcesses(self, handle):
-        return []
+        return self._call("graphics processes", list)

@@ -102,3 +102,24 @@ def test_chart_labels_do_not_overlap_and_the_longest_nodes_are_named(qtbot):
     charts.redraw_now()
     assert "driver's average" in charts.note.text()
     charts.stop()
+
+
+def test_step_table_filters_sorts_numerically_and_hides_columns(qtbot):
+    from app.ui.widgets.profiler_steps import StepsPanel
+
+    panel = StepsPanel()
+    qtbot.addWidget(panel)
+    panel.show_run(None, [_step("10", 0.0, 3.0), _step("9", 3.0, 3.5), _step("100", 3.5, 4.0)])
+    panel.filter_edit.setText("title 10")
+    assert panel.proxy.rowCount() == 2  # "title 10" and "title 100"
+    panel.filter_edit.clear()
+    panel.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [panel.proxy.index(r, 0).data() for r in range(3)] == ["9", "10", "100"]
+    panel.view.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # slowest first
+    assert panel.proxy.index(0, 0).data() == "10"
+    panel.set_column_visible(2, False)
+    state = panel.save_state()
+    again = StepsPanel()
+    qtbot.addWidget(again)
+    again.restore_state(state)
+    assert again.view.horizontalHeader().isSectionHidden(2)

@@ -94,11 +94,14 @@ def test_nvml_init_once_and_calls_serialised_across_threads():
             backend.poll(float(i), values)
 
     threads = [threading.Thread(target=hammer, args=(b,)) for b in backends]
+    threads.append(threading.Thread(  # a preview opening and closing NVML meanwhile
+        target=lambda: [NvmlBackend(fake, pid=1).close() for _ in range(50)]))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert fake.max_concurrent == 1
+    assert fake.max_concurrent == 1  # no two NVML calls ever overlapped
+    assert {"memory", "utilization", "processes", "handle"} <= set(fake.calls)
     for backend in backends:
         backend.close()
     assert fake.initialised == 0
