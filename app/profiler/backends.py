@@ -68,9 +68,17 @@ class SystemStatsBackend:
     fetch: Callable[[], object]  # ComfyClient.system_stats
     interval: float = 0.5
     device_index: int = 0
+    #: Also report the ComfyUI machine's used RAM (system-wide): for a remote ComfyUI, where
+    #: psutil cannot see its process.
+    with_ram: bool = False
     name: str = "/system_stats"
     detail: str = "VRAM as ComfyUI reports it"
     provides: tuple[str, ...] = ("vram", "vram_total", "process_vram")
+
+    def __post_init__(self) -> None:
+        if self.with_ram:
+            self.detail = "VRAM and the machine's used RAM as ComfyUI reports them"
+            self.provides = (*self.provides, "ram")
     _latest: dict[str, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -94,11 +102,14 @@ class SystemStatsBackend:
         except Exception as exc:  # any failure only means "no reading this time"
             log.debug("system_stats poll failed: %s", exc)
             return
-        self._latest = {
+        latest = {
             "vram": int(device.vram_total - device.vram_free),
             "vram_total": int(device.vram_total),
             "process_vram": int(device.torch_vram_total - device.torch_vram_free),
         }
+        if self.with_ram and stats.ram_total:
+            latest["ram"] = int(stats.ram_total - stats.ram_free)
+        self._latest = latest
 
     def poll(self, now: float, values: dict[str, float | int | None]) -> None:
         values.update(self._latest)
@@ -191,7 +202,7 @@ def choose_backends(url: str, system_stats: Callable[[], object] | None = None,
     if local:
         backends.append(PsutilBackend(pid))
     if system_stats is not None and not nvml_ok:
-        stats = SystemStatsBackend(system_stats)
+        stats = SystemStatsBackend(system_stats, with_ram=not local)
         backends.append(stats.start() if start else stats)
     return BackendChoice(backends, notes, pid)
 

@@ -23,6 +23,7 @@ def test_profile_runs_lists_and_compares(fake_comfy, tmp_path, capsys):
     assert code == 0, out
     assert "run #1 cli (1/2): completed" in out and "run #2 cli (2/2): completed" in out
     assert "VAEDecode" in out and "total:" in out
+    assert "sampling: psutil" in out and "GPU load is not measured" in out  # no driver here
     assert "yes" in out  # the second run is fully cached
 
     assert run(["profile", "--list"]) == 0

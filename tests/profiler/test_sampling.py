@@ -125,7 +125,7 @@ def test_system_stats_backend_polls_off_the_sampler_thread():
 
     def fetch():
         calls.append(1)
-        return SimpleNamespace(devices=[device])
+        return SimpleNamespace(devices=[device], ram_total=64 * GIB, ram_free=40 * GIB)
 
     backend = SystemStatsBackend(fetch, interval=0.02).start()
     try:
@@ -135,6 +135,13 @@ def test_system_stats_backend_polls_off_the_sampler_thread():
         assert values == {"vram": 6 * GIB, "vram_total": 10 * GIB, "process_vram": 2 * GIB}
     finally:
         backend.close()
+    remote = SystemStatsBackend(fetch, with_ram=True).start()  # psutil cannot see a remote host
+    try:
+        values = {}
+        remote.poll(0.0, values)
+        assert values["ram"] == 24 * GIB and "RAM" in remote.detail
+    finally:
+        remote.close()
 
 
 def test_take_sample_survives_a_broken_backend():
