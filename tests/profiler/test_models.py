@@ -76,13 +76,14 @@ def test_gpu_load_of_a_node_shorter_than_the_driver_window_is_shown_as_approxima
 
 
 def test_chart_labels_do_not_overlap_and_the_longest_nodes_are_named(qtbot):
-    from app.ui.widgets.profiler_charts import GPU_NOT_MEASURED, ProfilerCharts
+    from app.ui.widgets.profiler_charts import EMPTY_NOTE, GPU_NOT_MEASURED, ProfilerCharts
 
     charts = ProfilerCharts()
     qtbot.addWidget(charts)
     charts.resize(800, 600)
     charts.show()
     qtbot.waitExposed(charts)
+    assert charts.note.text() == EMPTY_NOTE  # empty plots say how to fill them
     # Five short loaders in a row, then a long sampler, as a real SD run looks.
     steps = [_step(str(k), k * 0.01, (k + 1) * 0.01) for k in range(5)]
     steps.append(_step("3", 0.05, 8.0))
@@ -101,6 +102,9 @@ def test_chart_labels_do_not_overlap_and_the_longest_nodes_are_named(qtbot):
     charts.add_samples([Sample(t=8.1, gpu_load=50.0)], 0.0)
     charts.redraw_now()
     assert "driver's average" in charts.note.text()
+    charts.clear()
+    charts.redraw_now()
+    assert charts.note.text() == EMPTY_NOTE
     charts.stop()
 
 

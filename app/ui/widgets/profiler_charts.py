@@ -22,6 +22,8 @@ from app.profiler.samples import Sample
 from app.ui.widgets.profiler_chart_items import GIB, NodeSpans, SeriesBuffer
 
 REDRAW_MS = 33
+EMPTY_NOTE = ("No run shown yet: run a profile (Ctrl+Return), or open a stored one in the "
+              "History tab.")
 GPU_NOT_MEASURED = ("GPU load was not measured in this run: it needs NVML (an NVIDIA driver) on "
                     "the machine running ComfyUI.")
 _COLORS = {"vram": "#e15759", "ram": "#4e79a7", "gpu_load": "#59a14f", "cpu": "#f28e2b"}
@@ -61,7 +63,7 @@ class ProfilerCharts(QWidget):
         self.bars_graphics = pg.GraphicsLayoutWidget()
         self._build_series()
         self._build_bars()
-        note = self.note = QLabel(GPU_LOAD_NOTE)
+        note = self.note = QLabel(EMPTY_NOTE)
         note.setWordWrap(True)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.graphics)
@@ -283,8 +285,10 @@ class ProfilerCharts(QWidget):
         if len(t):
             self._grow_x_range(float(t[-1]))
             note = GPU_LOAD_NOTE if self.buffer.has_values["gpu_load"] else GPU_NOT_MEASURED
-            if self.note.text() != note:
-                self.note.setText(note)
+        else:
+            note = EMPTY_NOTE if not self._steps else self.note.text()
+        if self.note.text() != note:
+            self.note.setText(note)
         for name, curve in self.curves.items():
             y = self.buffer.column(name)
             if self.buffer.has_gaps[name]:
