@@ -3,7 +3,11 @@
 Targets (issue 3): gallery model ready <= 300 ms; scrolling from top to bottom never blocks the
 GUI thread more than 50 ms (a QTimer heartbeat measures the longest gap); memory growth <= 200 MB.
 Builds a temporary data folder with N rows and a 256 px JPEG thumbnail per row, then drives the
-real GalleryModel + ThumbnailLoader in an icon-mode QListView. Prints a table.
+real GalleryModel + RecordLoader + ThumbnailLoader in an icon-mode QListView. Prints a table.
+
+The heartbeat measures wall time, so a busy machine (other processes on few cores) shows up in
+it: the table also prints the same heartbeat over one idle second, and the GUI thread's CPU
+time, which does not depend on the neighbours.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gallery.py [--rows 10000]
 """
@@ -77,6 +81,57 @@ class GcWatch:
             self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._start) * 1000)
 
 
+def heartbeat_gap(drive) -> dict[str, float]:
+    """Run an event loop that ``drive(loop)`` animates and quits; a QTimer beating every
+    ``HEARTBEAT_MS`` measures the longest time the GUI thread could not run it."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+
+    worst = {"gap": 0.0}
+    beat = QElapsedTimer()
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+
+    def tick() -> None:
+        worst["gap"] = max(worst["gap"], beat.restart() - HEARTBEAT_MS)
+
+    heartbeat.timeout.connect(tick)
+    loop = QEventLoop()
+    drive(loop)
+    gc_watch = GcWatch()
+    gc.callbacks.append(gc_watch)
+    wall, cpu = time.perf_counter(), time.thread_time()
+    beat.start()
+    heartbeat.start()
+    loop.exec()
+    heartbeat.stop()
+    gc.callbacks.remove(gc_watch)
+    return {"gap": worst["gap"], "gc": gc_watch.longest_ms,
+            "cpu": time.thread_time() - cpu, "wall": time.perf_counter() - wall}
+
+
+def measure_scroll(page) -> dict[str, float]:
+    """Scroll the gallery top to bottom, half a screen per frame, like a fast fling."""
+    from PySide6.QtCore import QTimer
+
+    bar = page.gallery.verticalScrollBar()
+    step = max(1, page.gallery.viewport().height() // 2)
+    scroller = QTimer()
+    scroller.setInterval(SCROLL_MS)
+
+    def drive(loop) -> None:
+        def scroll() -> None:
+            if bar.value() >= bar.maximum():
+                scroller.stop()
+                QTimer.singleShot(500, loop.quit)  # let the last thumbnails arrive
+                return
+            bar.setValue(bar.value() + step)
+
+        scroller.timeout.connect(scroll)
+        scroller.start()
+
+    return heartbeat_gap(drive)
+
+
 def rss_mb() -> float:
     import psutil
 
@@ -84,11 +139,12 @@ def rss_mb() -> float:
 
 
 def run(rows: int) -> list[tuple[str, str, str, bool]]:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.generation.store import GenerationStore
-    from app.ui.models.generation import GalleryModel
+    from app.ui.models.generation import GalleryModel, RecordRole
+    from app.ui.models.generation_rows import RecordLoader
     from app.ui.widgets.generate_history import HistoryPage
     from app.ui.widgets.generate_thumbs import ThumbnailLoader
 
@@ -101,51 +157,26 @@ def run(rows: int) -> list[tuple[str, str, str, bool]]:
     clock = time.perf_counter()
     store = GenerationStore(database)
     loader = ThumbnailLoader(paths.data_dir)
-    model = GalleryModel(store, loader)
+    rows_loader = RecordLoader(store.records)
+    model = GalleryModel(store, loader, rows=rows_loader)
     loader.on_loaded = model.thumbnails_loaded
+    rows_loader.loaded.connect(model.records_loaded)
     page = HistoryPage(model)
     model.set_ids(store.ids())
     page.resize(900, 700)
     page.show()
-    app.processEvents()  # first layout and paint of the first screen (benchmark only)
+    # Ready = the first screen's records read (off the GUI thread) and painted.
+    while model.data(model.index(0), RecordRole) is None:
+        app.processEvents()  # benchmark only: the app never spins like this
+    app.processEvents()
     ready_ms = (time.perf_counter() - clock) * 1000
 
-    bar = page.gallery.verticalScrollBar()
-    worst = {"gap": 0.0}
-    beat = QElapsedTimer()
-    heartbeat = QTimer()
-    heartbeat.setInterval(HEARTBEAT_MS)
-
-    def tick() -> None:
-        worst["gap"] = max(worst["gap"], beat.restart() - HEARTBEAT_MS)
-
-    heartbeat.timeout.connect(tick)
-    loop = QEventLoop()
-    scroller = QTimer()
-    scroller.setInterval(SCROLL_MS)
-    step = max(1, page.gallery.viewport().height() // 2)
-
-    def scroll() -> None:
-        if bar.value() >= bar.maximum():
-            scroller.stop()
-            QTimer.singleShot(500, loop.quit)  # let the last thumbnails arrive
-            return
-        bar.setValue(bar.value() + step)
-
-    scroller.timeout.connect(scroll)
-    gc_watch = GcWatch()
-    gc.callbacks.append(gc_watch)
-    started = time.perf_counter()
-    beat.start()
-    heartbeat.start()
-    scroller.start()
-    loop.exec()
-    heartbeat.stop()
-    gc.callbacks.remove(gc_watch)
-    scroll_s = time.perf_counter() - started
+    floor = heartbeat_gap(lambda loop: QTimer.singleShot(1000, loop.quit))
+    scroll = measure_scroll(page)
     gc.collect()
     growth = rss_mb() - rss_before
     loader.shutdown()
+    rows_loader.shutdown()
     page.close()
     database.dispose()
     tmp.cleanup()
@@ -153,11 +184,14 @@ def run(rows: int) -> list[tuple[str, str, str, bool]]:
         ("rows", f"{rows}", "", True),
         ("gallery model ready (ids + first screen painted)", f"{ready_ms:.0f} ms", "<= 300 ms",
          ready_ms <= 300),
-        ("longest GUI block while scrolling top to bottom", f"{worst['gap']:.0f} ms",
-         "<= 50 ms", worst["gap"] <= 50),
-        ("longest garbage-collector pause while scrolling", f"{gc_watch.longest_ms:.0f} ms", "",
-         True),
-        ("scroll duration (top to bottom)", f"{scroll_s:.1f} s", "", True),
+        ("longest GUI block while scrolling top to bottom", f"{scroll['gap']:.0f} ms",
+         "<= 50 ms", scroll["gap"] <= 50),
+        ("  same heartbeat, 1 s with nothing to do (machine noise)", f"{floor['gap']:.0f} ms",
+         "", True),
+        ("  longest garbage-collector pause while scrolling", f"{scroll['gc']:.0f} ms", "", True),
+        ("  GUI thread CPU time while scrolling", f"{scroll['cpu']:.1f} s", "", True),
+        ("  thumbnail decodes skipped (rows scrolled past)", f"{loader.dropped}", "", True),
+        ("scroll duration (top to bottom)", f"{scroll['wall']:.1f} s", "", True),
         ("memory growth (RSS)", f"{growth:.0f} MB", "<= 200 MB", growth <= 200),
     ]
 

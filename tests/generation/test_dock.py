@@ -59,6 +59,18 @@ def test_each_pending_request_can_be_cancelled_from_the_queue(
     assert "cancelled" in dock.run_panel.nodes_label.text()
 
 
+def status_at(model, row: int = 0) -> str | None:
+    """The status a gallery tile shows (None while its row is still being read)."""
+    record = model.data(model.index(row), RecordRole)
+    return None if record is None else record.status
+
+
+def record_at(qtbot, model, row: int = 0):
+    """The record behind a gallery tile, once the row loader has read it."""
+    qtbot.waitUntil(lambda: model.data(model.index(row), RecordRole) is not None, timeout=5_000)
+    return model.data(model.index(row), RecordRole)
+
+
 def posts(fake_comfy) -> int:
     return len([r for r in fake_comfy.requests if r.method == "POST" and r.path == "/prompt"])
 
@@ -76,8 +88,8 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     dock.form.width_spin.setValue(128)
     qtbot.keyClick(dock.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     model = dock.gallery_model
-    qtbot.waitUntil(lambda: model.rowCount() == 1 and model.data(
-        model.index(0), RecordRole).status == "completed", timeout=10_000)
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and status_at(model) == "completed",
+                    timeout=10_000)
     assert dock.form.visible_errors() == {}
     assert dock.run_panel.step_bar.value() == 2 and dock.run_panel.step_bar.maximum() == 2
     assert dock.run_panel.nodes_label.text() == "completed"
@@ -105,12 +117,12 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     assert "Seed: 42" in QApplication.clipboard().text()
     assert dock.viewer.view.drag_mime().urls()[0].toLocalFile() == str(dock.viewer.view.path)
 
-    first = model.data(index, RecordRole)
+    first = record_at(qtbot, model)
     assert first.profile_id == "pool-7" and "Image Pool profile: pool-7" in shown
     qtbot.mouseClick(dock.viewer.buttons["regenerate"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: model.rowCount() == 2 and model.data(
-        model.index(0), RecordRole).status == "completed", timeout=10_000)
-    again = model.data(model.index(0), RecordRole)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and status_at(model) == "completed",
+                    timeout=10_000)
+    again = record_at(qtbot, model)
     assert again.id != first.id and again.params == first.params
 
     monkeypatch.setattr(QMessageBox, "question",
@@ -118,7 +130,7 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     files = [ctx.paths.data_dir / p for p in (*first.output_paths, *first.thumbnail_paths)]
     qtbot.mouseClick(dock.viewer.buttons["delete"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5_000)
-    assert model.data(model.index(0), RecordRole).id == again.id
+    assert record_at(qtbot, model).id == again.id
     assert not any(Path(f).exists() for f in files)
     assert GenerationStore(ctx.database).find(first.id) is None
 
@@ -146,7 +158,7 @@ def test_form_values_survive_a_restart_and_a_failure_is_kept(
         assert form.checkpoint.count() == 2  # last known models, while offline
         gallery = dock.gallery_model
         qtbot.waitUntil(lambda: gallery.rowCount() == 1, timeout=5_000)
-        failed = gallery.data(gallery.index(0), RecordRole)
+        failed = record_at(qtbot, gallery)
         assert failed.status == "failed" and "unreachable" in failed.error
 
         history = dock.history
@@ -154,8 +166,7 @@ def test_form_values_survive_a_restart_and_a_failure_is_kept(
         qtbot.waitUntil(lambda: restarted.backends.state(fake_comfy.url).reachable is True,
                         timeout=5_000)
         qtbot.mouseClick(history.retry_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: gallery.data(gallery.index(0), RecordRole).status
-                        == "completed", timeout=10_000)
+        qtbot.waitUntil(lambda: status_at(gallery) == "completed", timeout=10_000)
         assert gallery.rowCount() == 1  # the same request, sent again
 
         qtbot.keyClicks(history.search, "no such prompt")
@@ -181,8 +192,8 @@ def test_history_hints_batch_viewer_and_keys(make_window, fake_comfy, qtbot, mon
     dock.form.batch.setValue(2)
     qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
     model = dock.gallery_model
-    qtbot.waitUntil(lambda: model.rowCount() == 1 and model.data(
-        model.index(0), RecordRole).status == "completed", timeout=10_000)
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and status_at(model) == "completed",
+                    timeout=10_000)
     assert not history.empty_hint.isVisible()
 
     gallery = history.gallery
@@ -196,7 +207,7 @@ def test_history_hints_batch_viewer_and_keys(make_window, fake_comfy, qtbot, mon
     viewer = dock.viewer
     assert ctx.central.currentWidget() is viewer
     qtbot.waitUntil(lambda: viewer.has_image, timeout=5_000)
-    record = model.data(model.index(0), RecordRole)
+    record = record_at(qtbot, model)
     assert len(record.output_paths) == 2
     assert viewer.position_label.text() == "image 1 of 2"
     qtbot.mouseClick(viewer.buttons["next"], Qt.MouseButton.LeftButton)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
 
@@ -16,6 +18,7 @@ from app.ui.models.generation import (
     RequestIdRole,
     StatusRole,
 )
+from app.ui.models.generation_rows import RecordLoader
 from tests.generation.conftest import params
 
 
@@ -75,3 +78,65 @@ def test_queue_model_passes_the_model_tester(qtmodeltester, qapp, database):
     qtmodeltester.check(model, force_py=True)
     assert model.rowCount() == 1
     assert "not sent" in model.data(model.index(0), Qt.ItemDataRole.DisplayRole)
+
+
+def test_rows_are_read_off_the_gui_thread_and_the_model_stays_valid(
+        qtmodeltester, qtbot, database):
+    store = GenerationStore(database)
+    fill(store, 300)
+    gui = threading.get_ident()
+    reads: list[tuple[int, int]] = []
+
+    def fetch(ids):
+        reads.append((threading.get_ident(), len(ids)))
+        return store.records(ids)
+
+    loader = RecordLoader(fetch)
+    model = GalleryModel(store, rows=loader)
+    loader.loaded.connect(model.records_loaded)
+    model.set_ids(store.ids())
+    index = model.index(150)
+    assert model.data(index, RecordRole) is None  # not read yet: a neutral tile meanwhile
+    assert model.data(index, Qt.ItemDataRole.DisplayRole) == ""
+    assert model.data(index, RequestIdRole) == "r0149"  # ids are always known
+    with qtbot.waitSignal(model.dataChanged, timeout=5_000):
+        pass
+    assert model.data(index, RecordRole).prompt == "prompt number 149"
+    assert reads and all(thread != gui for thread, _ in reads)
+    asked = len(reads)
+    model.data(model.index(151), Qt.ItemDataRole.DisplayRole)  # same batch: no new read
+    assert len(reads) == asked
+    store.update("r0149", error="changed meanwhile")
+    model.request_changed("r0149")
+    model.records_loaded(["r0149"], store.records(["r0149"]) | {})  # a late, older batch
+    assert model.data(index, RecordRole).error == "changed meanwhile"
+    qtmodeltester.check(model, force_py=True)
+    loader.shutdown()
+
+
+def test_thumbnail_requests_are_newest_first_and_old_ones_are_dropped(qtbot, tmp_path):
+    from PIL import Image
+
+    from app.ui.widgets.generate_thumbs import ThumbnailLoader
+
+    (tmp_path / "thumbnails").mkdir()
+    records = []
+    for n in range(10):
+        Image.new("RGB", (200, 100), (n * 20, 0, 0)).save(tmp_path / f"thumbnails/t{n}.jpg")
+        records.append(SimpleNamespace(id=f"t{n}", thumbnail_paths=(f"thumbnails/t{n}.jpg",)))
+    records.append(SimpleNamespace(id="bad", thumbnail_paths=("thumbnails/missing.jpg",)))
+    got: list = []
+    loader = ThumbnailLoader(tmp_path, on_loaded=got.extend, max_threads=1, max_pending=4)
+    go = threading.Event()
+    loader._pool.start(lambda: go.wait(5))  # the only decoder is busy: requests pile up
+    for record in [*records, records[-2]]:  # asking twice is free
+        loader.request(record)
+    go.set()
+    qtbot.waitUntil(lambda: not loader._stack and loader._pumps == 0, timeout=5_000)
+    qtbot.waitUntil(lambda: len(got) >= 3, timeout=5_000)
+    assert loader.dropped == 7  # scrolled past before a decoder was free
+    assert [rid for rid, _ in got] == ["t9", "t8", "t7"]  # newest first; "bad" decoded to nothing
+    assert got[0][1].size().width() == 128
+    loader.request(records[-1])  # an unreadable thumbnail is not retried on every paint
+    assert not loader._stack
+    loader.shutdown()

@@ -42,7 +42,8 @@ from app.generation.service import GenerationService
 from app.generation.store import GenerationStore
 from app.profiles.inject import apply_profile
 from app.ui.context import AppContext
-from app.ui.models.generation import GalleryModel, QueueModel, RecordRole
+from app.ui.models.generation import GalleryModel, QueueModel, RequestIdRole
+from app.ui.models.generation_rows import RecordLoader
 from app.ui.models.generation_updates import UpdateQueue
 from app.ui.widgets.connection_banner import ConnectionBanner
 from app.ui.widgets.generate_form import GenerateForm
@@ -111,8 +112,10 @@ class GenerateDock(QDockWidget):
         self.run_panel = RunPanel(self.queue_model, self)
         self.run_panel.cancel_requested.connect(self.cancel)
         self.thumbnails = ThumbnailLoader(self.ctx.paths.data_dir, parent=self)
-        self.gallery_model = GalleryModel(self.store, self.thumbnails, self)
+        self.rows = RecordLoader(self.store.records, self)
+        self.gallery_model = GalleryModel(self.store, self.thumbnails, self, rows=self.rows)
         self.thumbnails.on_loaded = self.gallery_model.thumbnails_loaded
+        self.rows.loaded.connect(self.gallery_model.records_loaded)
         self.history = HistoryPage(self.gallery_model, self)
         self.history.filter_changed.connect(self.load_history)
         self.history.gallery.clicked.connect(self._open_index)
@@ -297,9 +300,9 @@ class GenerateDock(QDockWidget):
 
     @Slot(QModelIndex)
     def _open_index(self, index: QModelIndex) -> None:
-        record = index.data(RecordRole)
-        if record is not None:
-            self.open_request(record.id)
+        request_id = index.data(RequestIdRole)  # known even before the row's record is read
+        if request_id:
+            self.open_request(request_id)
 
     def open_request(self, request_id: str) -> None:
         """Show the request's first image and its parameters in the central viewer."""
@@ -318,8 +321,7 @@ class GenerateDock(QDockWidget):
                            on_done=on_image, on_error=self._on_error)
 
     def _selected(self) -> list[str]:
-        return [i.data(RecordRole).id for i in self.history.gallery.selectedIndexes()
-                if i.data(RecordRole) is not None]
+        return [i.data(RequestIdRole) for i in self.history.gallery.selectedIndexes()]
 
     @Slot(bool)
     def regenerate_shown(self, new_seed: bool) -> None:
@@ -395,4 +397,5 @@ class GenerateDock(QDockWidget):
         self.ctx.backends.connection_changed.disconnect(self._on_connection)
         self.service.remove_listener(self._updates.put)
         self.thumbnails.shutdown()
+        self.rows.shutdown()
         self.service.close()

@@ -2,7 +2,9 @@
 
 Both are thin adapters: they hold request ids and a lazily filled cache of detached
 ``GenerationRecord`` objects from a source (the GenerationStore), Anki-style, so 10,000 rows
-cost one list of ids. Thumbnails come from a loader that reads files on a QThreadPool.
+cost one list of ids. With a row loader (the app, the benchmark) the cache is filled off the
+GUI thread and rows not read yet show a neutral tile; without one (tests, scripts) rows are
+read in place. Thumbnails come from a loader that reads files on a QThreadPool.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Slot
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 
 from app.generation.records import GenerationRecord, HistoryFilter
@@ -21,12 +23,14 @@ StatusRole = Qt.ItemDataRole.UserRole + 2
 RecordRole = Qt.ItemDataRole.UserRole + 3
 
 FETCH_BATCH = 120
+ROW_CACHE = 8 * FETCH_BATCH  # records kept; the oldest read go first
 ICON_SIZE = 128
 THUMB_CACHE = 600  # decoded thumbnails kept; a screenful is ~50
+LOADING = "loading"  # placeholder colour key of a row whose record is on its way
 _Index = QModelIndex | QPersistentModelIndex
 
 STATUS_COLORS = {"failed": "#c0392b", "cancelled": "#7f8c8d", "pending": "#2980b9",
-                 "processing": "#d68910", "completed": "#27ae60"}
+                 "processing": "#d68910", "completed": "#27ae60", LOADING: "#3a3a3a"}
 
 
 class RecordSource(Protocol):
@@ -35,9 +39,17 @@ class RecordSource(Protocol):
 
 
 class ThumbnailSource(Protocol):
-    """Loads thumbnails off the GUI thread; calls ``model.thumbnail_loaded`` when done."""
+    """Loads thumbnails off the GUI thread; calls ``model.thumbnails_loaded`` when done.
+    Asking again for one already on its way must be cheap and do nothing."""
 
     def request(self, record: GenerationRecord) -> None: ...
+    def forget(self, request_id: str) -> None: ...
+
+
+class RowSource(Protocol):
+    """Reads records off the GUI thread; the model's ``records_loaded`` gets them."""
+
+    def request(self, ids: Sequence[str]) -> None: ...
 
 
 def status_label(record: GenerationRecord) -> str:
@@ -57,15 +69,16 @@ class GalleryModel(QAbstractListModel):
     """Every generation, newest first; rows are fetched in batches when first shown."""
 
     def __init__(self, source: RecordSource, thumbnails: ThumbnailSource | None = None,
-                 parent: Any = None) -> None:
+                 parent: Any = None, rows: RowSource | None = None) -> None:
         super().__init__(parent)
         self._source = source
         self._thumbs_source = thumbnails
+        self._rows_source = rows
         self._ids: list[str] = []
         self._rows: dict[str, int] = {}
-        self._cache: dict[str, GenerationRecord] = {}
+        self._cache: dict[str, GenerationRecord] = {}  # insertion order = age
+        self._pending: set[str] = set()  # asked of the row source, not back yet
         self._thumbs: OrderedDict[str, QIcon] = OrderedDict()
-        self._asked: set[str] = set()
         self._placeholders: dict[str, QIcon] = {}
         self.filter = HistoryFilter()
 
@@ -76,6 +89,7 @@ class GalleryModel(QAbstractListModel):
         self._ids = list(ids)
         self._rows = {rid: row for row, rid in enumerate(self._ids)}
         self._cache.clear()
+        self._pending.clear()
         if filt is not None:
             self.filter = filt
         self.endResetModel()
@@ -91,29 +105,59 @@ class GalleryModel(QAbstractListModel):
         return self._rows.get(request_id)
 
     def record(self, row: int) -> GenerationRecord | None:
+        """The record of ``row``, read now if it is not cached (may touch the database)."""
         if not 0 <= row < len(self._ids):
             return None
         rid = self._ids[row]
         if rid not in self._cache:
-            batch = self._ids[max(0, row - FETCH_BATCH // 4): row + FETCH_BATCH]
-            wanted = [i for i in batch if i not in self._cache]
-            self._cache.update(self._source.records(wanted))
-            if len(self._cache) > 8 * FETCH_BATCH:  # bound memory (and GC work) on long scrolls
-                keep = set(batch)
-                self._cache = {k: v for k, v in self._cache.items() if k in keep}
+            self._keep(self._source.records(self._batch_around(row)))
         return self._cache.get(rid)
+
+    def _cached(self, row: int) -> GenerationRecord | None:
+        """What ``data`` shows: the cached record, else ask the row source (None meanwhile)."""
+        record = self._cache.get(self._ids[row])
+        if record is not None or self._rows_source is None:
+            return record if record is not None else self.record(row)
+        wanted = [i for i in self._batch_around(row) if i not in self._pending]
+        if wanted:
+            self._pending.update(wanted)
+            self._rows_source.request(wanted)
+        return None
+
+    def _batch_around(self, row: int) -> list[str]:
+        batch = self._ids[max(0, row - FETCH_BATCH // 4): row + FETCH_BATCH]
+        return [i for i in batch if i not in self._cache]
+
+    def _keep(self, found: dict[str, GenerationRecord]) -> None:
+        for rid, record in found.items():
+            self._cache.setdefault(rid, record)  # a fresher record (request_changed) stays
+        excess = len(self._cache) - ROW_CACHE  # bound memory (and GC work) on long scrolls
+        for old in list(self._cache)[:max(0, excess)]:
+            del self._cache[old]
+
+    @Slot(object, object)
+    def records_loaded(self, ids: Sequence[str], found: dict[str, GenerationRecord]) -> None:
+        """A batch from the row source arrived (GUI thread): one dataChanged covers it."""
+        self._pending.difference_update(ids)
+        self._keep(found)
+        rows = [r for r in (self._rows.get(i) for i in found) if r is not None]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
     # -- changes announced by the service ------------------------------------------------------
     def request_changed(self, request_id: str) -> None:
         self._cache.pop(request_id, None)
         self._thumbs.pop(request_id, None)
-        self._asked.discard(request_id)
+        if self._thumbs_source is not None:
+            self._thumbs_source.forget(request_id)
+        fresh = self._source.records([request_id]).get(request_id)  # one row: cheap
         row = self._rows.get(request_id)
         if row is not None:
+            if fresh is not None:
+                self._cache[request_id] = fresh
             index = self.index(row)
             self.dataChanged.emit(index, index)
             return
-        fresh = self._source.records([request_id]).get(request_id)
         if fresh is None or not self._matches(fresh):
             return
         self.beginInsertRows(QModelIndex(), 0, 0)
@@ -158,8 +202,7 @@ class GalleryModel(QAbstractListModel):
             if row is not None:
                 rows.append(row)
         while len(self._thumbs) > THUMB_CACHE:
-            old, _ = self._thumbs.popitem(last=False)
-            self._asked.discard(old)
+            self._thumbs.popitem(last=False)
         if rows:
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),
                                   [Qt.ItemDataRole.DecorationRole])
@@ -173,9 +216,9 @@ class GalleryModel(QAbstractListModel):
             return None
         if role == RequestIdRole:
             return self._ids[index.row()]
-        record = self.record(index.row())
+        record = self._cached(index.row())
         if record is None:
-            return None
+            return self._loading(role)
         if role == Qt.ItemDataRole.DisplayRole:
             text = record.prompt.strip().splitlines()[0] if record.prompt.strip() else "(no prompt)"
             return text[:40]
@@ -189,18 +232,24 @@ class GalleryModel(QAbstractListModel):
             return record
         return None
 
+    def _loading(self, role: int) -> Any:
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._placeholder(LOADING)
+        return "" if role == Qt.ItemDataRole.DisplayRole else None
+
+    def _placeholder(self, key: str) -> QIcon:
+        if key not in self._placeholders:
+            self._placeholders[key] = _placeholder(key)
+        return self._placeholders[key]
+
     def _decoration(self, record: GenerationRecord) -> QIcon:
         icon = self._thumbs.get(record.id)
         if icon is not None:
             self._thumbs.move_to_end(record.id)
             return icon
-        if record.thumbnail_paths and self._thumbs_source is not None \
-                and record.id not in self._asked:
-            self._asked.add(record.id)
-            self._thumbs_source.request(record)
-        if record.status not in self._placeholders:
-            self._placeholders[record.status] = _placeholder(record.status)
-        return self._placeholders[record.status]
+        if record.thumbnail_paths and self._thumbs_source is not None:
+            self._thumbs_source.request(record)  # a no-op while it is on its way
+        return self._placeholder(record.status)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
