@@ -11,7 +11,7 @@ from typing import Any
 
 from app.atomic import atomic_write_json, atomic_write_text
 from app.profiler.errors import ExportFailed
-from app.profiler.records import RunRecord, SampleSeries
+from app.profiler.records import SERIES_COLUMNS, RunRecord, SampleSeries
 from app.profiler.store import STEP_FIELDS
 
 
@@ -39,7 +39,7 @@ def run_to_json(record: RunRecord, samples: SampleSeries | None = None) -> dict[
                             "steps": [asdict(step) for step in record.steps]}
     if samples is not None:
         data["samples"] = {name: _clean(getattr(samples, name))
-                           for name in ("t", "vram", "ram", "cpu", "gpu_load")}
+                           for name in SERIES_COLUMNS}
     return data
 
 

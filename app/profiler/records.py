@@ -45,6 +45,9 @@ class RunRecord:
         return self.summary.id
 
 
+SERIES_COLUMNS = ("t", "vram", "ram", "cpu", "gpu_load", "process_vram")
+
+
 @dataclass
 class SampleSeries:
     """A run's samples as float arrays (NaN where a metric was unknown); ``t`` in seconds."""
@@ -54,13 +57,13 @@ class SampleSeries:
     ram: np.ndarray
     cpu: np.ndarray
     gpu_load: np.ndarray
+    process_vram: np.ndarray  # the ComfyUI process's own GPU memory, bytes
 
     @classmethod
     def empty(cls) -> SampleSeries:
         import numpy as np
 
-        z = np.zeros(0)
-        return cls(z, z.copy(), z.copy(), z.copy(), z.copy())
+        return cls(*(np.zeros(0) for _ in SERIES_COLUMNS))
 
     def __len__(self) -> int:
         return int(self.t.shape[0])

@@ -24,7 +24,7 @@ from app.db.models.profiler import (
 )
 from app.profiler.engine import Step
 from app.profiler.errors import ProfilerError, RunNotFound, StorageFailed
-from app.profiler.records import Group, RunRecord, RunSummary, SampleSeries
+from app.profiler.records import SERIES_COLUMNS, Group, RunRecord, RunSummary, SampleSeries
 from app.profiler.samples import Sample
 from app.profiler.snapshot import snapshot_hash
 
@@ -93,7 +93,8 @@ class ProfilerStore:
         if not samples:
             return
         rows = [{"run_id": run_id, "t": s.t - origin, "vram": s.vram, "ram": s.ram,
-                 "cpu": s.cpu, "gpu_load": s.gpu_load} for s in samples]
+                 "cpu": s.cpu, "gpu_load": s.gpu_load, "process_vram": s.process_vram}
+                for s in samples]
         with _writing("samples"), self._db.session() as session:
             session.execute(insert(ProfilerSample), rows)
             session.execute(update(ProfilerRun).where(ProfilerRun.id == run_id)
@@ -145,9 +146,9 @@ class ProfilerStore:
 
     def samples(self, run_id: int) -> SampleSeries:
         with self._db.session() as session:
+            columns = [getattr(ProfilerSample, name) for name in SERIES_COLUMNS]
             rows = session.execute(
-                select(ProfilerSample.t, ProfilerSample.vram, ProfilerSample.ram,
-                       ProfilerSample.cpu, ProfilerSample.gpu_load)
+                select(*columns)
                 .where(ProfilerSample.run_id == run_id).order_by(ProfilerSample.t)).all()
         if not rows:
             return SampleSeries.empty()
@@ -155,7 +156,7 @@ class ProfilerStore:
 
         data = np.array([[np.nan if v is None else v for v in row] for row in rows],
                         dtype=np.float64)
-        return SampleSeries(*(data[:, i].copy() for i in range(5)))
+        return SampleSeries(*(data[:, i].copy() for i in range(len(SERIES_COLUMNS))))
 
     def sample_count(self, run_id: int) -> int:
         with self._db.session() as session:

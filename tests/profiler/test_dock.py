@@ -75,7 +75,8 @@ def test_update_run_mismatch_force_and_compare(dock, fake_comfy, qtbot, tmp_path
     assert "completed" in dock.status_label.text()
 
     charts = dock.build_charts()
-    assert len(charts.series_names()) == 4  # VRAM, RAM, GPU load, CPU
+    assert charts.series_names() == ["VRAM (GiB)", "ComfyUI VRAM (GiB)", "RAM (GiB)",
+                                     "GPU load (%)", "CPU (%)"]  # one series per metric
     qtbot.waitUntil(lambda: charts.buffer.n > 0, timeout=5000)
     charts.redraw_now()
     assert len(charts.curves["ram"].xData) == charts.buffer.n

@@ -34,8 +34,12 @@ def run_profile(fake_comfy, store, prompt=None, nvml=None, on_update=None, **opt
 
 
 def test_slower_node_is_reported_slower_within_its_configured_time(fake_comfy, store):
+    import os
+
     fake_comfy.scenario.node_durations = {"6": 0.2, "8": 0.6}
-    _runner, run = run_profile(fake_comfy, store)
+    # The fake ComfyUI listens in this process: NVML reports its own GPU memory.
+    nvml = FakeNvml(processes={os.getpid(): 3 * GIB})
+    _runner, run = run_profile(fake_comfy, store, nvml=nvml)
     record = run()
     assert record.summary.status == "completed", record.summary.error
     steps = {s.node_id: s for s in record.steps}
@@ -46,6 +50,7 @@ def test_slower_node_is_reported_slower_within_its_configured_time(fake_comfy, s
     assert store.sample_count(record.id) > 10  # ~40 samples at 20 ms, written in batches
     assert record.summary.total_time >= 0.8
     assert "NVML" in record.summary.sampler_info
+    assert set(store.samples(record.id).process_vram) == {3 * GIB}  # stored for the chart
 
 
 def test_second_identical_run_marks_cached_nodes(fake_comfy, store):

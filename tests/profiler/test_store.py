@@ -41,12 +41,13 @@ def test_samples_are_written_one_transaction_per_batch(store, database):
     run_id = store.begin_run(name="batched")
     commits = []
     event.listen(database.engine, "commit", lambda conn: commits.append(1))
-    batch = [Sample(t=10.0 + i * 0.05, vram=i, ram=2 * i, cpu=1.0, gpu_load=None)
-             for i in range(200)]
+    batch = [Sample(t=10.0 + i * 0.05, vram=i, ram=2 * i, cpu=1.0, gpu_load=None,
+                    process_vram=3 * i) for i in range(200)]
     store.append_samples(run_id, batch, origin=10.0)
     assert len(commits) == 1
     series = store.samples(run_id)
     assert len(series) == 200 and series.t[0] == 0.0 and series.vram[199] == 199
+    assert series.process_vram[199] == 597
     assert series.gpu_load[0] != series.gpu_load[0]  # NaN where unknown
 
 
@@ -160,3 +161,28 @@ def test_export_on_a_full_disk_is_one_clear_error_and_keeps_the_old_file(store, 
         export_run(record, target)
     assert target.read_text(encoding="utf-8") == "previous export"
     assert [p.name for p in folder.iterdir()] == ["run.json"]  # no temp file left behind
+
+
+def test_a_database_from_before_process_vram_upgrades_without_losing_runs(tmp_path):
+    from sqlalchemy import inspect, text
+
+    from app.db.database import open_database
+    from app.profiler.store import ProfilerStore
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = open_database(url, revision="0003")
+    with old.engine.begin() as conn:
+        conn.execute(text("INSERT INTO profiler_runs (id, timestamp, name) "
+                          "VALUES (1, '2026-11-01 10:00:00', 'before')"))
+        conn.execute(text("INSERT INTO profiler_samples (run_id, t, vram) VALUES (1, 0.5, 7)"))
+    old.dispose()
+    new = open_database(url)
+    try:
+        columns = {c["name"] for c in inspect(new.engine).get_columns("profiler_samples")}
+        assert "process_vram" in columns
+        store = ProfilerStore(new)
+        assert store.get_run(1).summary.name == "before"
+        series = store.samples(1)
+        assert series.vram[0] == 7 and series.process_vram[0] != series.process_vram[0]  # NaN
+    finally:
+        new.dispose()

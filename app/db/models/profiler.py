@@ -81,6 +81,8 @@ class ProfilerSample(Base):
     ram: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     cpu: Mapped[float | None] = mapped_column(Float, nullable=True)
     gpu_load: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The ComfyUI process's own GPU memory (NVML per process, or torch's via /system_stats).
+    process_vram: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # rev 0005
 
 
 class ProfilerGroup(Base):

@@ -17,7 +17,8 @@ from app.profiler.records import SampleSeries
 from app.profiler.samples import Sample
 
 GIB = 1024 ** 3
-METRICS = ("vram", "ram", "gpu_load", "cpu")
+METRICS = ("vram", "process_vram", "ram", "gpu_load", "cpu")
+_SCALE = {"vram": 1 / GIB, "process_vram": 1 / GIB, "ram": 1 / GIB, "gpu_load": 1.0, "cpu": 1.0}
 
 
 def _over_background(r: int, g: int, b: int, alpha: float) -> QBrush:
@@ -60,12 +61,11 @@ class SeriesBuffer:
 
     def extend(self, samples: Sequence[Sample], origin: float) -> None:
         self._reserve(len(samples))
-        scale = {"vram": 1 / GIB, "ram": 1 / GIB, "gpu_load": 1.0, "cpu": 1.0}
         for i, sample in enumerate(samples, start=self.n):
             self._data[0, i] = sample.t - origin
             for row, name in enumerate(METRICS, start=1):
                 value = getattr(sample, name)
-                self._data[row, i] = np.nan if value is None else value * scale[name]
+                self._data[row, i] = np.nan if value is None else value * _SCALE[name]
         self._mark_gaps(self.n, self.n + len(samples))
         self.n += len(samples)
 
@@ -74,10 +74,8 @@ class SeriesBuffer:
         self._reserve(len(series))
         n = len(series)
         self._data[0, :n] = series.t
-        self._data[1, :n] = series.vram / GIB
-        self._data[2, :n] = series.ram / GIB
-        self._data[3, :n] = series.gpu_load
-        self._data[4, :n] = series.cpu
+        for row, name in enumerate(METRICS, start=1):
+            self._data[row, :n] = getattr(series, name) * _SCALE[name]
         self._mark_gaps(0, n)
         self.n = n
 

@@ -26,8 +26,12 @@ EMPTY_NOTE = ("No run shown yet: run a profile (Ctrl+Return), or open a stored o
               "History tab.")
 GPU_NOT_MEASURED = ("GPU load was not measured in this run: it needs NVML (an NVIDIA driver) on "
                     "the machine running ComfyUI.")
-_COLORS = {"vram": "#e15759", "ram": "#4e79a7", "gpu_load": "#59a14f", "cpu": "#f28e2b"}
-_NAMES = {"vram": "VRAM (GiB)", "ram": "RAM (GiB)", "gpu_load": "GPU load (%)", "cpu": "CPU (%)"}
+_COLORS = {"vram": "#e15759", "process_vram": "#ff9da7", "ram": "#4e79a7", "gpu_load": "#59a14f",
+           "cpu": "#f28e2b"}
+# Readings that hold between refreshes (driver averages, 2 Hz per-process queries): steps.
+HELD_READINGS = ("gpu_load", "process_vram")
+_NAMES = {"vram": "VRAM (GiB)", "process_vram": "ComfyUI VRAM (GiB)", "ram": "RAM (GiB)",
+          "gpu_load": "GPU load (%)", "cpu": "CPU (%)"}
 
 
 def _title(title: str, names: Sequence[str]) -> str:
@@ -93,7 +97,7 @@ class ProfilerCharts(QWidget):
         self.load_plot.vb.sigXRangeChanged.connect(self._x_range_changed)
         self.load_plot.vb.sigResized.connect(self._view_resized)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for plot, title, names in ((self.memory_plot, "Memory", ("vram", "ram")),
+        for plot, title, names in ((self.memory_plot, "Memory", ("vram", "process_vram", "ram")),
                                    (self.load_plot, "Load", ("gpu_load", "cpu"))):
             spans = NodeSpans()
             plot.addItem(spans, ignoreBounds=True)
@@ -109,13 +113,14 @@ class ProfilerCharts(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             plot.showGrid(x=True, y=True, alpha=0.2)
             for name in names:
-                # GPU load is an average over the past window: drawn as steps, not as a line
-                # suggesting detail between readings. autoDownsampleFactor 1: one peak pair
-                # per pixel column is all a screen shows (the default 5 draws 5x as much).
+                # GPU load is an average over the past window and the process's VRAM is read
+                # at 2 Hz: drawn as steps, not as lines suggesting detail between readings.
+                # autoDownsampleFactor 1: one peak pair per pixel column is all a screen
+                # shows (the default 5 draws 5x as much).
                 # Width 1 (cosmetic) lines: wider pens are stroked as polygons, several
                 # times slower in software rendering.
                 self.curves[name] = plot.plot(
-                    [], [], name=_NAMES[name], stepMode="right" if name == "gpu_load" else None,
+                    [], [], name=_NAMES[name], stepMode="right" if name in HELD_READINGS else None,
                     pen=pg.mkPen(_COLORS[name], width=1), autoDownsampleFactor=1.0)
 
     def _build_bars(self) -> None:
