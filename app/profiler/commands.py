@@ -15,7 +15,7 @@ from app.profiler.errors import ProfilerError
 from app.profiler.export import export_run
 from app.profiler.records import RunRecord
 from app.profiler.runner import ProfileRun, RunOptions, RunRequest
-from app.profiler.sampler import DEFAULT_INTERVAL_MS
+from app.profiler.sampler import DEFAULT_INTERVAL_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS
 from app.profiler.sources import FILE, WorkflowSource, load_prompt
 from app.profiler.store import ProfilerStore
 
@@ -28,17 +28,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run WORKFLOW.json (API or UI format) on ComfyUI, store each run and print "
                     "the per-node table. --list lists stored runs, --compare A B compares two.")
     parser.add_argument("workflow", nargs="?", type=Path, help="workflow JSON file")
-    parser.add_argument("--runs", type=int, default=1, help="how many times to run it")
+    parser.add_argument("--runs", type=_positive, default=1, help="how many times to run it")
     parser.add_argument("--backend", help="ComfyUI URL (default: the active backend)")
     parser.add_argument("--name", default="", help="name of the stored run(s)")
-    parser.add_argument("--interval-ms", type=int, default=DEFAULT_INTERVAL_MS,
-                        help="sampling interval, 20-1000 ms (default 50)")
+    parser.add_argument("--interval-ms", type=_interval, default=DEFAULT_INTERVAL_MS,
+                        help=f"sampling interval, {MIN_INTERVAL_MS}-{MAX_INTERVAL_MS} ms "
+                             f"(default {DEFAULT_INTERVAL_MS})")
     parser.add_argument("--list", action="store_true", help="list stored runs")
     parser.add_argument("--compare", nargs=2, type=int, metavar=("A", "B"),
                         help="compare run B against run A")
     parser.add_argument("--export", nargs=2, metavar=("RUN", "FILE"),
                         help="export run RUN to FILE (.csv or .json)")
     parser.set_defaults(func=main)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _interval(text: str) -> int:
+    value = int(text)
+    if not MIN_INTERVAL_MS <= value <= MAX_INTERVAL_MS:
+        raise argparse.ArgumentTypeError(
+            f"{value} ms is outside {MIN_INTERVAL_MS}-{MAX_INTERVAL_MS} ms")
+    return value
 
 
 def main(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -82,7 +98,7 @@ def _profile(args: argparse.Namespace, store: ProfilerStore, out: TextIO) -> int
     finally:
         client.close()
     failures = 0
-    for index in range(max(1, args.runs)):
+    for index in range(args.runs):
         name = args.name or args.workflow.stem
         if args.runs > 1:
             name = f"{name} ({index + 1}/{args.runs})"

@@ -47,6 +47,12 @@ def test_profile_errors_go_to_stderr(fake_comfy, tmp_path, capsys):
     assert run(["profile", str(bad), "--backend", fake_comfy.url]) == 1
     assert "not valid JSON" in capsys.readouterr().err
     assert run(["profile"]) == 2
+    for bad in (["--interval-ms", "5"], ["--runs", "0"]):
+        with pytest.raises(SystemExit) as exited:
+            run(["profile", "flow.json", *bad])
+        assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "5 ms is outside 20-1000 ms" in err and "must be 1 or more" in err
 
 
 def test_ui_format_workflow_is_converted(fake_comfy, tmp_path, capsys):
