@@ -37,6 +37,11 @@ def history_outcome(entry: dict[str, Any]) -> tuple[str, str | None]:
     return "success", None
 
 
+def fetch_failed(exc: BaseException) -> str:
+    return f"The images could not be saved here ({exc}). ComfyUI still has them: Retry " \
+           "fetches them again."
+
+
 class EventHandlerMixin:
     """Event side of GenerationService (kept apart to keep each module small)."""
 
@@ -127,8 +132,7 @@ class EventHandlerMixin:
             saved = out.fetch_outputs(self._client_for(progress.backend), self.paths,
                                       request_id, remote)
         except (ComfyError, OSError) as exc:
-            self._fail(request_id, f"The images could not be fetched: {exc}",
-                       remote_outputs=remote, started_at=started)
+            self._fail(request_id, fetch_failed(exc), remote_outputs=remote, started_at=started)
             return
         self._changed(self.store.update(
             request_id, status="completed", error=None, remote_outputs=remote,

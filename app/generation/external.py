@@ -15,7 +15,7 @@ from typing import Any
 from app.comfy.errors import ComfyError
 from app.db.base import utcnow
 from app.generation import outputs as out
-from app.generation.events import history_outcome
+from app.generation.events import fetch_failed, history_outcome
 from app.generation.params import GenerationParams, LoraSpec, SamplerParams
 from app.generation.store import GenerationStore
 
@@ -130,7 +130,7 @@ def _import_one(store: GenerationStore, paths: Any, client: Any, backend: str,
         try:
             saved = out.fetch_outputs(client, paths, request_id, remote)
         except (ComfyError, OSError) as exc:
-            store.update(request_id, error=f"The images could not be fetched: {exc}")
+            store.update(request_id, error=fetch_failed(exc))
         else:
             store.update(request_id, output_paths=[s.image for s in saved],
                          thumbnail_paths=[s.thumbnail for s in saved if s.thumbnail])

@@ -60,20 +60,30 @@ def local_name(request_id: str, index: int, remote_filename: str) -> str:
 
 def fetch_outputs(client: _Viewer, paths: Paths, request_id: str,
                   remote: list[dict[str, str]]) -> list[SavedOutput]:
-    """Download every remote image with /view and thumbnail it; raises ComfyError/OSError."""
+    """Download every remote image with /view and thumbnail it; raises ComfyError/OSError.
+
+    All or nothing: when one image fails (full disk, server gone), the ones already written
+    are removed again, so a later retry starts clean and nothing is left unaccounted for.
+    """
     paths.ensure()
     saved: list[SavedOutput] = []
-    for index, ref in enumerate(remote):
-        data = client.view(ref["filename"], ref.get("subfolder", ""), ref.get("type", "output"))
-        name = local_name(request_id, index, ref["filename"])
-        image_path = paths.images_dir / name
-        atomic_write_bytes(image_path, data)
-        thumb_rel: str | None = f"thumbnails/{Path(name).stem}.jpg"
-        try:
-            make_thumbnail(image_path, paths.data_dir / thumb_rel)
-        except (OSError, ValueError, Image.DecompressionBombError):
-            thumb_rel = None  # the image is kept; the gallery shows a placeholder
-        saved.append(SavedOutput(f"images/{name}", thumb_rel))
+    try:
+        for index, ref in enumerate(remote):
+            data = client.view(ref["filename"], ref.get("subfolder", ""),
+                               ref.get("type", "output"))
+            name = local_name(request_id, index, ref["filename"])
+            image_path = paths.images_dir / name
+            atomic_write_bytes(image_path, data)
+            saved.append(SavedOutput(f"images/{name}", None))
+            thumb_rel = f"thumbnails/{Path(name).stem}.jpg"
+            try:
+                make_thumbnail(image_path, paths.data_dir / thumb_rel)
+            except (OSError, ValueError, Image.DecompressionBombError):
+                continue  # the image is kept; the gallery shows a placeholder
+            saved[-1] = SavedOutput(f"images/{name}", thumb_rel)
+    except BaseException:
+        delete_files(paths, [p for s in saved for p in (s.image, s.thumbnail) if p])
+        raise
     return saved
 
 

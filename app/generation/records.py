@@ -55,6 +55,12 @@ class GenerationRecord:
         """Pending but never accepted by ComfyUI (e.g. the app quit before sending)."""
         return self.status == "pending" and not self.comfyui_prompt_id
 
+    @property
+    def images_missing(self) -> bool:
+        """ComfyUI made images that are not in the data folder (download or disk failed)."""
+        return bool(self.remote_outputs) and not self.output_paths \
+            and self.status in ("failed", "completed")
+
     def parameters(self) -> dict[str, str]:
         """Every parameter, labelled for people (viewer panel, "Copy parameters")."""
         sampler = self.sampler_params

@@ -29,7 +29,7 @@ from app.generation import outputs as out
 from app.generation.builder import WorkflowBuilder
 from app.generation.dispatch import Choice, choose_backend, missing_models, probe
 from app.generation.errors import InvalidParams, InvalidState, NoBackendAvailable
-from app.generation.events import EventHandlerMixin
+from app.generation.events import EventHandlerMixin, fetch_failed
 from app.generation.params import GenerationParams, ModelOptions, validate
 from app.generation.progress import PromptProgress
 from app.generation.records import GenerationRecord, RequestChanged, RequestRemoved, Update
@@ -145,8 +145,14 @@ class GenerationService(EventHandlerMixin):
         return self.submit(params, backend=backend, profile_id=record.profile_id)
 
     def retry(self, request_id: str, backend: str | None = None) -> GenerationRecord:
-        """Send a failed, cancelled or never-sent request again (same row, same parameters)."""
+        """Send a failed, cancelled or never-sent request again (same row, same parameters).
+
+        A request that ran but whose images could not be saved (disk full, server gone during
+        the download) only fetches its images again: ComfyUI still has them.
+        """
         record = self.store.get(request_id)
+        if record.images_missing:
+            return self._refetch(record)
         if record.external:
             raise InvalidState("An external job cannot be retried here; use Regenerate.")
         if record.status in ("processing",) or (record.status == "pending" and not record.not_sent):
@@ -160,6 +166,17 @@ class GenerationService(EventHandlerMixin):
                                    comfyui_prompt_id=None, started_at=None, finished_at=None)
         self._changed(record)
         return self._send(record, backend or None)
+
+    def _refetch(self, record: GenerationRecord) -> GenerationRecord:
+        try:
+            saved = out.fetch_outputs(self._client_for(record.backend), self.paths, record.id,
+                                      list(record.remote_outputs))
+        except (ComfyError, OSError) as exc:
+            self._changed(self.store.update(record.id, error=fetch_failed(exc)))
+            raise
+        return self._changed(self.store.update(
+            record.id, status="completed", error=None, output_paths=[s.image for s in saved],
+            thumbnail_paths=[s.thumbnail for s in saved if s.thumbnail]))
 
     def _choose(self, params: GenerationParams, backend: str | None) -> Choice:
         if backend is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from app.generation.store import GenerationStore
 from app.ui.context import build_context
 from app.ui.docks.generate import GenerateDock
 from app.ui.models.generation import RecordRole
+from app.ui.widgets.generate_form import GenerateForm
 from tests.ui.conftest import make_window  # noqa: F401  (the real main window fixture)
 
 pytestmark = pytest.mark.integration
@@ -229,3 +231,39 @@ def test_history_hints_batch_viewer_and_keys(make_window, fake_comfy, qtbot, mon
     qtbot.keyClicks(history.search, "zebra")
     qtbot.waitUntil(lambda: history.empty_hint.text() == "Nothing matches these filters.",
                     timeout=5_000)
+
+
+def test_a_full_disk_when_saving_the_form_is_said_and_generating_still_works(
+        make_window, fake_comfy, qtbot, monkeypatch):  # noqa: F811
+    window, ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    fill_form(dock, qtbot)
+
+    def full_disk() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ctx, "save_settings", full_disk)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: status_at(model) == "completed", timeout=10_000)
+    text = dock.message.text()
+    assert "Queued on" in text and "could not be saved" in text and "No space left" in text
+    monkeypatch.undo()  # room again: the next save works and the warning goes
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)
+    assert "could not be saved" not in dock.message.text()
+
+
+@pytest.mark.parametrize("state", [
+    {"params": {"width": "wide", "loras": "zzz"}},
+    {"params": []},
+    {"params": {"sampler": "fast", "checkpoint": "x"}},
+    {"params": {"loras": [{"name": "a", "strength_model": "strong"}]}},
+    "not even a dict",
+])
+def test_a_damaged_saved_form_leaves_the_defaults(qtbot, state):
+    form = GenerateForm()
+    qtbot.addWidget(form)
+    before = form.state()
+    form.restore(state if isinstance(state, dict) else {"params": state})
+    assert form.state() == before

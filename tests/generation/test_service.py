@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
@@ -248,3 +252,48 @@ def test_cancel_works_while_the_backend_is_away(fake_comfy, make_runner):
     fake_comfy.stop()
     cancelled = runner.service.cancel(record.id)
     assert cancelled.status == "cancelled" and "could not be reached" in cancelled.error
+
+
+def test_a_full_disk_while_saving_images_loses_nothing_and_retry_fetches_them(
+        fake_comfy, make_runner, paths, monkeypatch):
+    real_replace = os.replace
+    disk = {"full": True, "written": 0}
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).parent == paths.images_dir:
+            if disk["full"] and disk["written"] >= 1:  # the second image of the batch
+                raise OSError(errno.ENOSPC, "No space left on device")
+            disk["written"] += 1
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    runner = make_runner(fake_comfy.url)
+    record = runner.service.submit(params(batch_size=2))
+    failed = runner.service.wait(record.id, timeout=10)
+    assert failed.status == "failed" and "No space left on device" in failed.error
+    assert "Retry fetches them again" in failed.error
+    assert len(failed.remote_outputs) == 2 and failed.output_paths == ()
+    assert list(paths.images_dir.iterdir()) == []  # the first image is not left behind
+    assert list(paths.thumbnails_dir.iterdir()) == []
+
+    disk["full"] = False  # the user made room
+    sent = len([r for r in fake_comfy.requests if r.path == "/prompt"])
+    done = runner.service.retry(record.id)
+    assert done.status == "completed" and done.error is None
+    assert len(done.output_paths) == 2 and len(done.thumbnail_paths) == 2
+    assert all((paths.data_dir / p).is_file() for p in done.output_paths)
+    assert len([r for r in fake_comfy.requests if r.path == "/prompt"]) == sent  # not re-run
+
+
+def test_odd_characters_in_model_names_and_prompts_go_through(fake_comfy, make_runner, paths):
+    odd = "sub dir/ünï cödé (v2) [fp16] 'q' & co.safetensors"
+    fake_comfy.scenario.models["checkpoints"].append(odd)
+    runner = make_runner(fake_comfy.url)
+    record = runner.service.submit(params(checkpoint=odd, prompt='a "cat" 🐱 \\ {x} %s\n2nd'))
+    done = runner.service.wait(record.id, timeout=10)
+    assert done.status == "completed", done.error
+    assert done.checkpoint_model == odd and done.prompt.endswith("🐱 \\ {x} %s\n2nd")
+    posted = [r.json for r in fake_comfy.requests if r.path == "/prompt"][-1]["prompt"]
+    assert posted["4"]["inputs"]["ckpt_name"] == odd
+    (image,) = done.output_paths
+    assert (paths.data_dir / image).is_file() and image.isascii()

@@ -74,6 +74,7 @@ class GenerateDock(QDockWidget):
         self._updates = UpdateQueue()
         self.service.add_listener(self._updates.put)
         self._polling: set[str] = set()
+        self._save_problem = ""
         self._shut_down = False
         self._on_error = self._live(self._task_failed)
         self._on_submitted = self._live(self._submitted)
@@ -171,8 +172,11 @@ class GenerateDock(QDockWidget):
         self.ctx.settings.section(SECTION)["form"] = self.form.state()
         try:
             self.ctx.save_settings()
-        except OSError as exc:
-            self._say(f"The form could not be saved: {exc}")
+        except OSError as exc:  # e.g. a full disk: generating still works; say it until fixed
+            self._save_problem = f"The form could not be saved for the next start: {exc}"
+        else:
+            self._save_problem = ""
+        self._say(self.message.text())
 
     def _live(self, fn: Any) -> Any:
         """Wrap a task callback so it does nothing once the dock has shut down."""
@@ -253,7 +257,9 @@ class GenerateDock(QDockWidget):
             self._say(f"Unexpected error: {exc}")
 
     def _say(self, text: str) -> None:
-        self.message.setText(text)
+        problem = self._save_problem
+        lines = [line for line in text.splitlines() if line != problem]
+        self.message.setText("\n".join([*lines, problem] if problem else lines))
 
     # -- service updates ------------------------------------------------------------------
     @Slot()

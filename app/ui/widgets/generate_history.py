@@ -144,8 +144,9 @@ class HistoryPage(QWidget):
         self.empty_hint.setVisible(empty)
         record = self.selected_record()
         self.delete_button.setEnabled(record is not None)
-        self.retry_button.setEnabled(record is not None and not record.external and (
-            record.status in ("failed", "cancelled") or record.not_sent))
+        self.retry_button.setEnabled(record is not None and (record.images_missing or (
+            not record.external and (record.status in ("failed", "cancelled")
+                                     or record.not_sent))))
 
     @Slot()
     def _delete_key(self) -> None:
