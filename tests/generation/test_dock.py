@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.comfy.client import ComfyClient
+from app.generation.builder import WorkflowBuilder
 from app.generation.store import GenerationStore
 from app.ui.context import build_context
 from app.ui.docks.generate import GenerateDock
 from app.ui.models.generation import RecordRole
 from app.ui.widgets.generate_form import GenerateForm
+from tests.generation.conftest import params
 from tests.ui.conftest import make_window  # noqa: F401  (the real main window fixture)
 
 pytestmark = pytest.mark.integration
@@ -83,11 +87,15 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     ctx.settings.section("profiles")["selected_id"] = "pool-7"  # "Use in runs"
     dock = window.generate_dock
     fill_form(dock, qtbot, width=100)
+    dock.form.checkpoint.setEditText("missing.safetensors")
     qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
-    assert dock.form.visible_errors() == {"width": "must be a multiple of 8 (is 100)"}
+    assert dock.form.visible_errors() == {
+        "width": "must be a multiple of 8 (is 100)",
+        "checkpoint": "this backend has no checkpoint named 'missing.safetensors'"}
     assert posts(fake_comfy) == 0
 
     dock.form.width_spin.setValue(128)
+    dock.form.checkpoint.setEditText("random_sd15.safetensors")
     qtbot.keyClick(dock.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     model = dock.gallery_model
     qtbot.waitUntil(lambda: model.rowCount() == 1 and status_at(model) == "completed",
@@ -95,6 +103,7 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     assert dock.form.visible_errors() == {}
     assert dock.run_panel.step_bar.value() == 2 and dock.run_panel.step_bar.maximum() == 2
     assert dock.run_panel.nodes_label.text() == "completed"
+    assert dock.run_panel.elapsed_label.text().endswith(" s")
     assert dock.run_panel.preview_count >= 1 and not dock.run_panel.preview.pixmap().isNull()
 
     index = model.index(0)
@@ -126,13 +135,25 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
                     timeout=10_000)
     again = record_at(qtbot, model)
     assert again.id != first.id and again.params == first.params
+    dock.viewer.new_seed.setChecked(True)
+    qtbot.mouseClick(dock.viewer.buttons["regenerate"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 3 and status_at(model) == "completed",
+                    timeout=10_000)
+    reseeded = record_at(qtbot, model)
+    assert reseeded.params.sampler.seed != 42
+    assert reseeded.params.with_seed(42) == first.params
+
+    opened: list = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    qtbot.mouseClick(dock.viewer.buttons["open"], Qt.MouseButton.LeftButton)
+    assert [u.toLocalFile() for u in opened] == [str(ctx.paths.images_dir)]
 
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
     files = [ctx.paths.data_dir / p for p in (*first.output_paths, *first.thumbnail_paths)]
     qtbot.mouseClick(dock.viewer.buttons["delete"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5_000)
-    assert record_at(qtbot, model).id == again.id
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5_000)
+    assert record_at(qtbot, model).id == reseeded.id
     assert not any(Path(f).exists() for f in files)
     assert GenerationStore(ctx.database).find(first.id) is None
 
@@ -267,3 +288,37 @@ def test_a_damaged_saved_form_leaves_the_defaults(qtbot, state):
     before = form.state()
     form.restore(state if isinstance(state, dict) else {"params": state})
     assert form.state() == before
+
+
+def test_jobs_from_the_browser_join_the_gallery_and_filters_narrow_it(
+        make_window, fake_comfy, qtbot):  # noqa: F811
+    browser = ComfyClient(fake_comfy.url)
+    browser.queue_prompt(WorkflowBuilder().build(
+        params(seed=5, checkpoint="sub/other.safetensors"), "web"), "browser-tab")
+    assert fake_comfy.wait_idle(10)
+    window, ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    qtbot.waitUntil(lambda: ctx.backends.state(fake_comfy.url).reachable is True,
+                    timeout=5_000)
+    dock.poll_external()  # what the dock's timer does every few seconds
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: status_at(model) == "completed", timeout=10_000)
+    external = record_at(qtbot, model)
+    assert external.external and external.sampler_params["seed"] == 5
+    assert "completed (external)" in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+    qtbot.waitUntil(lambda: model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+                    .availableSizes() == [QSize(64, 64)], timeout=5_000)
+
+    fill_form(dock, qtbot)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and status_at(model) == "completed",
+                    timeout=10_000)
+    history = dock.history
+    models = [history.model_filter.itemData(i) for i in range(history.model_filter.count())]
+    assert models == ["", "random_sd15.safetensors", "sub/other.safetensors"]
+    history.model_filter.setCurrentIndex(history.model_filter.findData("sub/other.safetensors"))
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5_000)
+    assert record_at(qtbot, model).id == external.id
+    history.model_filter.setCurrentIndex(0)
+    history.date_filter.setCurrentText("Today")
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5_000)

@@ -283,6 +283,8 @@ class GenerateDock(QDockWidget):
                 if record is not None and record.error and update.request_id == \
                         self.run_panel.request_id:
                     self._say(f"{record.status.capitalize()}: {record.error}")
+                if record is not None:  # a checkpoint seen for the first time joins the filter
+                    self.history.add_model(record.checkpoint_model)
             if update.request_id == self.viewer_request:
                 self.open_request(update.request_id)
         elif isinstance(update, RequestRemoved):

@@ -118,6 +118,14 @@ class HistoryPage(QWidget):
         self.model_filter.setCurrentIndex(max(0, index))
         self.model_filter.blockSignals(False)
 
+    def add_model(self, name: str) -> None:
+        """Offer ``name`` in the model filter too (kept sorted), if it is not there yet."""
+        if not name or self.model_filter.findData(name) >= 0:
+            return
+        names = sorted([*(self.model_filter.itemData(i)
+                          for i in range(1, self.model_filter.count())), name])
+        self.set_models(names)
+
     def current_filter(self) -> HistoryFilter:
         span = DATE_RANGES.get(self.date_filter.currentText())
         return HistoryFilter(text=self.search.text().strip(),
