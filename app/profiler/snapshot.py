@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.profiler.engine import Step
+
 
 def _is_link(value: Any) -> bool:
     return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str | int)
@@ -103,3 +105,9 @@ def diff_snapshots(reference: dict[str, dict[str, Any]],
 
 def _id_order(node_id: str) -> tuple[int, str]:
     return (int(node_id), "") if node_id.isdigit() else (1 << 62, node_id)
+
+
+def nodes_as_steps(snapshot: dict[str, dict[str, Any]]) -> list[Step]:
+    """The snapshot's nodes as figure-less steps in node-id order (shown before any run)."""
+    return [Step(node_id, snapshot[node_id]["title"], snapshot[node_id]["type"])
+            for node_id in sorted(snapshot, key=_id_order)]

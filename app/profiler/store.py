@@ -26,7 +26,7 @@ from app.profiler.engine import Step
 from app.profiler.errors import ProfilerError, RunNotFound, StorageFailed
 from app.profiler.records import SERIES_COLUMNS, Group, RunRecord, RunSummary, SampleSeries
 from app.profiler.samples import Sample
-from app.profiler.snapshot import snapshot_hash
+from app.profiler.snapshot import SnapshotDiff, diff_snapshots, snapshot_hash, snapshot_of
 
 STEP_FIELDS = ("node_id", "node_title", "node_type", "vram_start", "vram_max", "vram_end",
                "exec_time", "cpu_max", "ram_max", "gpu_load_max", "gpu_load_avg", "cached",
@@ -257,6 +257,16 @@ class ProfilerStore:
             else:
                 row.value = text
         return digest
+
+    def check_snapshot(self, source_key: str, prompt: dict[str, Any]) -> SnapshotDiff | None:
+        """How ``prompt`` differs from the source's reference; None when there is none yet."""
+        stored = self.load_snapshot(source_key)
+        if stored is None:
+            return None
+        current = snapshot_of(prompt)
+        if snapshot_hash(current) == stored[1]:
+            return SnapshotDiff()
+        return diff_snapshots(stored[0], current)
 
     def load_snapshot(self, source_key: str) -> tuple[dict[str, Any], str] | None:
         """(snapshot, hash) stored for a source, or None when "Update nodes" never ran."""

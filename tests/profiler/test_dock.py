@@ -69,9 +69,14 @@ def test_update_run_mismatch_force_and_compare(dock, fake_comfy, qtbot, tmp_path
         qtbot.waitUntil(lambda: model.row_of("8") >= 0 and model.data(
             model.index(model.row_of("8"), 0), Qt.ItemDataRole.BackgroundRole) == RUNNING_BRUSH,
             timeout=RUN_TIMEOUT)
+        # a comment typed while the run goes on survives the live refreshes and the end
+        model.setData(model.index(model.row_of("4"), model.columnCount() - 1), "cold cache")
     record_a = first.args[0]
     assert record_a.summary.status == "completed" and not record_a.summary.forced
     assert dock.steps.step_model.rowCount() == 8
+    assert model.index(model.row_of("4"), model.columnCount() - 1).data() == "cold cache"
+    qtbot.waitUntil(lambda: {s.node_id: s.step_comment for s in dock._store.get_run(
+        record_a.id).steps}["4"] == "cold cache", timeout=5000)
     assert "completed" in dock.status_label.text()
 
     charts = dock.build_charts()

@@ -127,3 +127,27 @@ def test_step_table_filters_sorts_numerically_and_hides_columns(qtbot):
     qtbot.addWidget(again)
     again.restore_state(state)
     assert again.view.horizontalHeader().isSectionHidden(2)
+
+
+def test_charts_page_keeps_live_samples_until_built_and_ignores_stale_series(qtbot):
+    import numpy as np
+
+    from app.profiler.records import SampleSeries
+    from app.ui.widgets.profiler_chart_page import ChartsPage
+
+    page = ChartsPage()
+    qtbot.addWidget(page)
+    page.set_steps([_step("4", 0.0, 1.0)])
+    page.add_samples([Sample(t=10.0 + i * 0.05, vram=GIB) for i in range(7)], 10.0)
+    assert page.charts is None  # nothing built (pyqtgraph not needed) until shown
+    charts = page.ensure_built()
+    assert charts.buffer.n == 7 and charts.shaded_nodes() == ["4"]
+    with qtbot.waitSignal(page.series_wanted) as wanted:
+        page.show_run(12, [_step("3", 0.0, 2.0)])
+    assert wanted.args == [12]
+    series = SampleSeries(*(np.arange(3.0) for _ in range(6)))
+    page.set_series(11, series)  # an older request answering late: ignored
+    assert charts.buffer.n == 7
+    page.set_series(12, series)
+    assert charts.buffer.n == 3
+    page.stop()

@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -24,11 +23,12 @@ from app.profiler.engine import Step
 from app.profiler.records import RunRecord
 from app.profiler.runner import LiveUpdate, ProfileRun, RunOptions, RunRequest
 from app.profiler.sampler import DEFAULT_INTERVAL_MS
-from app.profiler.snapshot import SnapshotDiff, diff_snapshots, snapshot_hash, snapshot_of
+from app.profiler.snapshot import SnapshotDiff, nodes_as_steps, snapshot_of
 from app.profiler.sources import WorkflowSource, list_userdata_workflows, load_prompt
 from app.profiler.store import ProfilerStore
 from app.ui.context import AppContext
 from app.ui.widgets.connection_banner import ConnectionBanner
+from app.ui.widgets.profiler_chart_page import ChartsPage
 from app.ui.widgets.profiler_controls import RunControls
 from app.ui.widgets.profiler_panels import GroupsPanel, HistoryPanel
 from app.ui.widgets.profiler_steps import StepsPanel
@@ -61,9 +61,7 @@ class ProfilerDock(QDockWidget):
         self._run: ProfileRun | None = None
         self._pending_prompt: dict | None = None
         self._record: RunRecord | None = None
-        self._live_batches: list[tuple[tuple, float]] = []
         self.options = RunOptions()  # tests may swap in a fake NVML
-        self.charts = None  # built on first show of the Charts tab
         self._bridge = _RunBridge(self)
         self._bridge.updated.connect(self._on_live_update)
         self._bridge.sampled.connect(self._on_samples)
@@ -89,8 +87,12 @@ class ProfilerDock(QDockWidget):
         self.snapshot_label, self.status_label = controls.snapshot_label, controls.status_label
         self.sampling_label, self.interval_spin = controls.sampling_label, controls.interval_spin
         self.name_edit = controls.name_edit
-        controls.source_combo.currentIndexChanged.connect(lambda _i: self._show_snapshot_state())
-        controls.open_file_button.clicked.connect(self._ask_file)
+        for path in reversed(self._section().get("recent_files") or []):
+            if isinstance(path, str) and path:
+                controls.set_source(WorkflowSource("file", path))
+        controls.source_combo.setCurrentIndex(0 if not controls.recent_files() else
+                                              controls.source_combo.count() - 1)
+        controls.source_changed.connect(self._source_changed)
         controls.userdata_button.clicked.connect(self.refresh_userdata)
         controls.update_button.clicked.connect(self.update_nodes)
         controls.warning_update_button.clicked.connect(self.update_nodes)
@@ -109,7 +111,7 @@ class ProfilerDock(QDockWidget):
     def _add_shortcuts(self, root: QWidget) -> None:
         """Keys work while focus is anywhere in this dock (Generate has its own Ctrl+Return)."""
         for keys, slot in (("Ctrl+Return", self.run_profile), ("Ctrl+Enter", self.run_profile),
-                           ("Ctrl+U", self.update_nodes), ("Ctrl+O", self._ask_file),
+                           ("Ctrl+U", self.update_nodes), ("Ctrl+O", self.controls.ask_file),
                            ("Ctrl+F", self._focus_filter)):
             shortcut = QShortcut(QKeySequence(keys), root)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -126,14 +128,15 @@ class ProfilerDock(QDockWidget):
         self.steps = StepsPanel(self)
         self.steps.step_model.comment_edited.connect(self._save_step_comment)
         self.steps.run_comment_edited.connect(self._save_run_comment)
-        self.steps.node_selected.connect(self._node_selected)
         self.groups = GroupsPanel(self._store, self._tasks, self.steps.selected_node_ids,
                                   self._show_error, self)
         self.history = HistoryPanel(self._store, self._tasks, self._show_error, self)
         self.history.open_requested.connect(self.open_run)
+        self.steps.node_selected.connect(self._node_selected)
         self.history.exported.connect(self.status_label.setText)
-        self.charts_page = QWidget()
-        QVBoxLayout(self.charts_page).setContentsMargins(0, 0, 0, 0)
+        self.charts_page = ChartsPage(self)  # pyqtgraph charts built on first show
+        self.charts_page.node_hovered.connect(self.steps.select_node)
+        self.charts_page.series_wanted.connect(self._load_series)
         self.tabs.addTab(self.steps, "Steps")
         self.tabs.addTab(self.charts_page, "Charts")
         self.tabs.addTab(self.groups, "Groups")
@@ -171,34 +174,32 @@ class ProfilerDock(QDockWidget):
         self.controls.show_profile(self._ctx.selected_profile_id())
 
     # -- sources and snapshots ---------------------------------------------------------------
-    def current_source(self) -> WorkflowSource:
-        return self.source_combo.currentData()
+    def current_source(self) -> WorkflowSource | None:
+        return self.controls.current_source()
 
     def set_source(self, source: WorkflowSource) -> None:
         """Select ``source``, adding it to the list if needed."""
-        for i in range(self.source_combo.count()):
-            if self.source_combo.itemData(i) == source:
-                self.source_combo.setCurrentIndex(i)
-                return
-        self.source_combo.addItem(source.label, source)
-        self.source_combo.setCurrentIndex(self.source_combo.count() - 1)
+        self.controls.set_source(source)
 
     @Slot()
-    def _ask_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Workflow to profile", "", "Workflow (*.json)")
-        if name:
-            self.set_source(WorkflowSource("file", name))
+    def _source_changed(self) -> None:
+        self._show_snapshot_state()
+        recent = self.controls.recent_files()
+        if self._section().get("recent_files") != recent:
+            self._section()["recent_files"] = recent  # offered again in the next session
+            self._tasks.run(self._ctx.save_settings, on_error=self._show_error,
+                            name="profiler settings")
 
     @Slot()
     def refresh_userdata(self) -> None:
         client = self._ctx.backends.client()
 
         def done(paths: list[str]) -> None:
-            for path in paths:
-                source = WorkflowSource("userdata", path)
-                if self.source_combo.findData(source) < 0:
-                    self.source_combo.addItem(source.label, source)
-            self.status_label.setText(f"{len(paths)} workflow(s) saved in ComfyUI.")
+            self.controls.add_userdata(paths)
+            self.status_label.setText(f"{len(paths)} workflow(s) saved in ComfyUI: pick one "
+                                      "in the Workflow list." if paths else
+                                      "No workflows are saved in ComfyUI (user/default/"
+                                      "workflows).")
 
         self._tasks.run(list_userdata_workflows, client, on_done=done,
                             on_error=self._show_error, name="profiler userdata list")
@@ -230,32 +231,29 @@ class ProfilerDock(QDockWidget):
         source = self.current_source()
         self.warning.hide()
 
-        def work() -> tuple[dict, str]:
+        def work() -> tuple[list[Step], str]:
             snapshot = snapshot_of(self._load_prompt(source))
-            return snapshot, self._store.save_snapshot(source.key, snapshot)
+            return nodes_as_steps(snapshot), self._store.save_snapshot(source.key, snapshot)
 
-        def done(result: tuple[dict, str]) -> None:
-            snapshot, digest = result
+        def done(result: tuple[list[Step], str]) -> None:
+            steps, digest = result
             self.snapshot_label.setText(
-                f"Reference snapshot: {len(snapshot)} nodes, hash {digest[:12]}.")
+                f"Reference snapshot: {len(steps)} nodes, hash {digest[:12]}.")
             self.status_label.setText("Nodes updated.")
             if self._run is None:
-                self._show_workflow_nodes(source.label, snapshot)
+                self._show_workflow_nodes(source.label, steps)
             self.snapshot_saved.emit(digest)
 
         self._tasks.run(work, on_done=done, on_error=self._show_error,
                             name="profiler update nodes")
 
-    def _show_workflow_nodes(self, name: str, snapshot: dict) -> None:
+    def _show_workflow_nodes(self, name: str, steps: list[Step]) -> None:
         """List the workflow's nodes (no figures yet) so groups can be set up before a run."""
-        ids = sorted(snapshot, key=lambda n: (0, int(n), "") if n.isdigit() else (1, 0, n))
-        steps = [Step(n, snapshot[n]["title"], snapshot[n]["type"]) for n in ids]
         self._record = None
         self.steps.show_run(None, steps, f"Nodes of {name} (not run yet): select nodes to "
                                          "add them to a group.")
         self.groups.set_steps(steps)
-        if self.charts is not None:
-            self.charts.clear()
+        self.charts_page.clear()
 
     @Slot()
     def run_profile(self) -> None:
@@ -267,13 +265,7 @@ class ProfilerDock(QDockWidget):
 
         def work() -> tuple[dict, SnapshotDiff | None]:
             prompt = self._load_prompt(source)
-            stored = self._store.load_snapshot(source.key)
-            current = snapshot_of(prompt)
-            if stored is None:
-                return prompt, None
-            if snapshot_hash(current) == stored[1]:
-                return prompt, SnapshotDiff()
-            return prompt, diff_snapshots(stored[0], current)
+            return prompt, self._store.check_snapshot(source.key, prompt)
 
         self._tasks.run(work, on_done=self._checked, on_error=self._show_error,
                             name="profiler check")
@@ -284,11 +276,7 @@ class ProfilerDock(QDockWidget):
             self._start(prompt, forced=False)
             return
         self._pending_prompt = prompt
-        text = ("There is no reference snapshot for this workflow yet." if diff is None
-                else diff.describe())
-        self.warning_label.setText(text + "\nUpdate nodes to accept it, or Force run "
-                                          "(the run is marked forced).")
-        self.warning.show()
+        self.controls.show_mismatch(diff)
         self.mismatch_shown.emit(diff)
 
     @Slot()
@@ -315,10 +303,8 @@ class ProfilerDock(QDockWidget):
                                on_update=self._bridge.updated.emit,
                                on_samples=self._bridge.sampled.emit)
         self._record = None
-        self._live_batches = []
         self.steps.show_run(None, [])
-        if self.charts is not None:
-            self.charts.clear()
+        self.charts_page.clear()
         self.controls.set_running(True)
         self.status_label.setText("Running" + (" (forced)…" if forced else "…"))
         self._tasks.run(self._run.run, on_done=self._run_done, on_error=self._run_error,
@@ -341,8 +327,7 @@ class ProfilerDock(QDockWidget):
             return
         self.steps.set_live(update.run_id, list(update.steps), update.running_node)
         self.sampling_label.setText(f"Sampling: {update.sampler_info}")
-        if self.charts is not None:
-            self.charts.set_steps(list(update.steps))
+        self.charts_page.set_steps(update.steps)
         if update.running_node:
             title = next((s.node_title for s in update.steps
                           if s.node_id == update.running_node), "")
@@ -351,10 +336,7 @@ class ProfilerDock(QDockWidget):
 
     @Slot(object, float)
     def _on_samples(self, batch: tuple, origin: float) -> None:
-        if self.charts is not None:
-            self.charts.add_samples(batch, origin)
-        else:
-            self._live_batches.append((batch, origin))
+        self.charts_page.add_samples(batch, origin)
 
     def _run_done(self, record: RunRecord) -> None:
         typed = {s.node_id: s.step_comment for s in self.steps.step_model.steps()
@@ -368,8 +350,10 @@ class ProfilerDock(QDockWidget):
         self.status_label.setText(f"{summary.label}: {summary.status}{total}"
                                   + (f". {summary.error}" if summary.error else ".") + used)
         self.sampling_label.setText(f"Sampling: {summary.sampler_info}")
-        for node_id, text in typed.items():  # comments typed while it ran
-            self._save_step_comment(node_id, text, record.id)
+        for step in record.steps:  # comments typed while it ran: shown and saved
+            if step.node_id in typed:
+                step.step_comment = typed[step.node_id]
+                self._save_step_comment(step.node_id, step.step_comment, record.id)
         self._show_record(record)
         self.history.refresh()
         self.run_finished.emit(record)
@@ -390,45 +374,31 @@ class ProfilerDock(QDockWidget):
         self._record = record
         self.steps.show_run(record, record.steps)
         self.groups.set_steps(record.steps)
-        if self.charts is not None:
-            self._load_chart_series(record)
+        self.charts_page.show_run(record.id, record.steps)
 
-    def _load_chart_series(self, record: RunRecord) -> None:
-        charts = self.charts
-        charts.set_steps(record.steps)
-        self._tasks.run(self._store.samples, record.id, on_done=charts.set_series,
-                            on_error=self._show_error, name="profiler samples")
+    @Slot(int)
+    def _load_series(self, run_id: int) -> None:
+        self._tasks.run(self._store.samples, run_id,
+                        on_done=lambda series: self.charts_page.set_series(run_id, series),
+                        on_error=self._show_error, name="profiler samples")
+
+    @property
+    def charts(self):
+        """The pyqtgraph charts, or None until the Charts tab was first shown."""
+        return self.charts_page.charts
 
     @Slot(int)
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.charts_page and self.charts is None:
-            self.build_charts()
+        if self.tabs.widget(index) is self.charts_page:
+            self.charts_page.ensure_built()
 
     def build_charts(self):
-        """Create the pyqtgraph charts (first show of the Charts tab)."""
-        if self.charts is not None:
-            return self.charts
-        from app.ui.widgets.profiler_charts import ProfilerCharts  # pyqtgraph: lazily
-
-        self.charts = ProfilerCharts(self.charts_page)
-        self.charts_page.layout().addWidget(self.charts)
-        state = QSettings().value(SETTINGS_PREFIX + "charts_splitter")
-        if state is not None:
-            self.charts.splitter.restoreState(state)
-        self.charts.node_hovered.connect(self.steps.select_node)
-        if self._run is not None:
-            self.charts.set_steps(self.steps.step_model.steps())
-            for batch, origin in self._live_batches:
-                self.charts.add_samples(batch, origin)
-            self._live_batches = []
-        elif self._record is not None:
-            self._load_chart_series(self._record)
-        return self.charts
+        """Create the pyqtgraph charts now (they are otherwise built on first show)."""
+        return self.charts_page.ensure_built()
 
     @Slot(str)
     def _node_selected(self, node_id: str) -> None:
-        if self.charts is not None:
-            self.charts.select_node(node_id)
+        self.charts_page.select_node(node_id)
 
     # -- comments --------------------------------------------------------------------------
     @Slot(str, str)
@@ -463,15 +433,13 @@ class ProfilerDock(QDockWidget):
         settings = QSettings()
         settings.setValue(SETTINGS_PREFIX + "steps_header", self.steps.save_state())
         settings.setValue(SETTINGS_PREFIX + "history_splitter", self.history.splitter.saveState())
-        if self.charts is not None:
-            settings.setValue(SETTINGS_PREFIX + "charts_splitter", self.charts.splitter.saveState())
+        self.charts_page.save_state()
 
     def shutdown(self) -> None:
         """Stop following a running profile (stored as failed with the reason) and save layout."""
         self._tasks.closed = True
         if self._run is not None:
             self._run.cancel()
-        if self.charts is not None:
-            self.charts.stop()
+        self.charts_page.stop()
         self.save_layout()
 

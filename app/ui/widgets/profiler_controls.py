@@ -3,9 +3,10 @@ sampling interval, status lines and the snapshot-mismatch warning with Force run
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -17,7 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.profiler.sampler import MAX_INTERVAL_MS, MIN_INTERVAL_MS
-from app.profiler.sources import GENERATE, WorkflowSource
+from app.profiler.snapshot import SnapshotDiff
+from app.profiler.sources import FILE, GENERATE, USERDATA, WorkflowSource
+
+RECENT_LIMIT = 10  # workflow files remembered across sessions
 
 
 def row(*widgets: QWidget) -> QHBoxLayout:
@@ -28,7 +32,9 @@ def row(*widgets: QWidget) -> QHBoxLayout:
 
 
 class RunControls(QWidget):
-    """Widgets only; the dock connects them to what they do."""
+    """The run controls and the workflow source list; the dock connects them to what they do."""
+
+    source_changed = Signal()
 
     def __init__(self, interval_ms: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +48,8 @@ class RunControls(QWidget):
         self.userdata_button.setToolTip("List the workflows saved in ComfyUI")
         layout.addLayout(row(QLabel("Workflow:"), self.source_combo, self.open_file_button,
                              self.userdata_button))
+        self.source_combo.currentIndexChanged.connect(lambda _i: self.source_changed.emit())
+        self.open_file_button.clicked.connect(self.ask_file)
         self.update_button = QPushButton("Update nodes")
         self.update_button.setToolTip("Store the workflow's nodes and links as the reference")
         self.run_button = QPushButton("Run profile")
@@ -92,6 +100,38 @@ class RunControls(QWidget):
             self.profile_label.setText("Image Pool profile for runs: none (select one in the "
                                        "Profiles panel).")
 
+    # -- workflow sources ------------------------------------------------------------------
+    def current_source(self) -> WorkflowSource | None:
+        return self.source_combo.currentData()
+
+    def set_source(self, source: WorkflowSource) -> None:
+        """Select ``source``, adding it to the list if needed."""
+        index = self.source_combo.findData(source)
+        if index < 0:
+            self.source_combo.addItem(source.label, source)
+            self.source_combo.setItemData(self.source_combo.count() - 1, source.ref,
+                                          Qt.ItemDataRole.ToolTipRole)
+            index = self.source_combo.count() - 1
+        self.source_combo.setCurrentIndex(index)
+
+    def add_userdata(self, paths: list[str]) -> None:
+        """List workflows saved in ComfyUI (the selection stays where it is)."""
+        for path in paths:
+            source = WorkflowSource(USERDATA, path)
+            if self.source_combo.findData(source) < 0:
+                self.source_combo.addItem(source.label, source)
+
+    def recent_files(self) -> list[str]:
+        """Workflow files in the list, newest first (kept in the settings between sessions)."""
+        files = [self.source_combo.itemData(i) for i in range(self.source_combo.count())]
+        return [s.ref for s in reversed(files) if s.kind == FILE][:RECENT_LIMIT]
+
+    @Slot()
+    def ask_file(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Workflow to profile", "", "Workflow (*.json)")
+        if name:
+            self.set_source(WorkflowSource(FILE, name))
+
     def describe_shortcuts(self) -> None:
         """Name the dock's keys in the tooltips (the dock owns the QShortcuts)."""
         self.update_button.setToolTip("Store the workflow's nodes and links as the reference "
@@ -101,6 +141,14 @@ class RunControls(QWidget):
         self.open_file_button.setToolTip("Profile a workflow JSON file, UI or API format "
                                          "(Ctrl+O)")
         self.interrupt_button.setToolTip("Ask ComfyUI to stop this run at the next step")
+
+    def show_mismatch(self, diff: SnapshotDiff | None) -> None:
+        """The warning before a run: no reference yet (None), or what changed."""
+        text = ("There is no reference snapshot for this workflow yet." if diff is None
+                else diff.describe())
+        self.warning_label.setText(text + "\nUpdate nodes to accept it, or Force run "
+                                          "(the run is marked forced).")
+        self.warning.show()
 
     def set_running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
