@@ -113,7 +113,8 @@ def test_update_run_mismatch_force_and_compare(dock, fake_comfy, qtbot, tmp_path
 
 
 def test_groups_comments_export_and_column_layout(dock, ctx, fake_comfy, qtbot, tmp_path):
-    dock.set_source(WorkflowSource("file", str(write_workflow(tmp_path / "flow.json"))))
+    workflow = write_workflow(tmp_path / "flow.json")
+    dock.set_source(WorkflowSource("file", str(workflow)))
     with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
         dock.update_nodes()
     with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as done:
@@ -156,6 +157,9 @@ def test_groups_comments_export_and_column_layout(dock, ctx, fake_comfy, qtbot, 
     again = ProfilerDock(ctx)
     qtbot.addWidget(again)
     assert again.steps.view.horizontalHeader().isSectionHidden(4)
+    assert again.current_source() == WorkflowSource("file", str(workflow))  # remembered
+    qtbot.waitUntil(lambda: SettingsStore(ctx.paths.settings_file).load().section("profiler")
+                    .get("recent_files") == [str(workflow)], timeout=5000)
     assert QSettings().value("profiler/steps_header") is not None
     again.shutdown()
 
