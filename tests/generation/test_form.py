@@ -68,3 +68,24 @@ def test_presets_and_a_random_seed_each_run(qtbot):
     first, second = form.params().sampler.seed, form.params().sampler.seed
     assert first != second and form.seed.text() == str(second)  # the seed used is shown
     assert form.params(fresh_seed=False).sampler.seed == second
+
+
+def test_the_form_scrolls_down_but_is_never_cut_at_the_right(qtbot):
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from app.ui.widgets.generate_form import FormScroller
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    form = make_form(qtbot)
+    scroller = FormScroller(form)
+    QVBoxLayout(window).addWidget(scroller)
+    window.resize(150, 300)  # narrower than the form: the layout widens the window
+    window.show()
+    qtbot.waitExposed(window)
+    form.advanced_toggle.setChecked(True)
+    for _ in range(3):
+        form.loras.add(LoraSpec("styles/ink.safetensors"))
+    qtbot.waitUntil(lambda: form.width() >= form.minimumSizeHint().width(), timeout=2_000)
+    assert scroller.viewport().width() >= form.minimumSizeHint().width()
+    qtbot.waitUntil(lambda: scroller.verticalScrollBar().maximum() > 0, timeout=2_000)  # it scrolls

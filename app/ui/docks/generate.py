@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -46,7 +45,7 @@ from app.ui.models.generation import GalleryModel, QueueModel, RequestIdRole
 from app.ui.models.generation_rows import RecordLoader
 from app.ui.models.generation_updates import UpdateQueue
 from app.ui.widgets.connection_banner import ConnectionBanner
-from app.ui.widgets.generate_form import GenerateForm
+from app.ui.widgets.generate_form import FormScroller, GenerateForm
 from app.ui.widgets.generate_history import HistoryPage
 from app.ui.widgets.generate_run import RunPanel
 from app.ui.widgets.generate_thumbs import ThumbnailLoader
@@ -129,26 +128,21 @@ class GenerateDock(QDockWidget):
         self.viewer.regenerate_requested.connect(self.regenerate_shown)
         self.viewer.delete_requested.connect(lambda: self.delete(self.viewer_request))
         self.viewer.open_folder_requested.connect(self._open_folder)
+        # The form grows with LoRA rows and the Advanced section: it scrolls on its own, so
+        # Generate, the progress, the preview and the queue stay in sight on any screen.
+        scroller = FormScroller(self.form, self)
         create = QWidget(self)
         layout = QVBoxLayout(create)
-        layout.addWidget(self.form)
+        layout.addWidget(scroller, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate_button, 1)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         layout.addWidget(self.run_panel)
-        layout.addStretch(1)
-        # The form grows with LoRA rows and the Advanced section: it scrolls instead of
-        # squeezing the preview and the queue on a laptop-height screen.
-        scroller = QScrollArea(self)
-        scroller.setObjectName("generate.create")
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroller.setWidget(create)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("generate.tabs")
-        self.tabs.addTab(scroller, "Create")
+        self.tabs.addTab(create, "Create")
         self.tabs.addTab(self.history, "History")
         self.banner = ConnectionBanner(
             self.ctx.backends, "Generating needs it; the form uses the last known models and "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -71,6 +72,11 @@ class GenerateForm(QWidget):
         self.negative = QPlainTextEdit(self)
         self.negative.setObjectName("negative_prompt")
         self.negative.setPlaceholderText("What it must not show")
+        # A few lines each (they scroll inside): the form stays short enough to keep the
+        # progress and preview below it in sight.
+        for editor, lines in ((self.prompt, 5), (self.negative, 3)):
+            editor.setMinimumHeight(editor.fontMetrics().lineSpacing() * 2 + 12)
+            editor.setMaximumHeight(editor.fontMetrics().lineSpacing() * lines + 12)
         self.width_spin = self._spin("width", 1, 16384, 512, 8)
         self.height_spin = self._spin("height", 1, 16384, 512, 8)
         self.preset = QComboBox(self)
@@ -268,3 +274,32 @@ class GenerateForm(QWidget):
         labels = [*self.errors.values(), *(row.error for row in self.loras.rows)]
         return {label.objectName().removeprefix("error."): label.text()
                 for label in labels if not label.isHidden() and label.text()}
+
+
+class FormScroller(QScrollArea):
+    """Scrolls the form vertically only, and is always as wide as the form needs (LoRA rows
+    widen it), so nothing is cut off at the right edge of a narrow dock."""
+
+    def __init__(self, form: GenerateForm, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("generate.form_scroller")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(form)
+        form.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the form's minimum width may have changed
+        return super().eventFilter(watched, event)
+
+    def minimumSizeHint(self) -> QSize:
+        form = self.widget()
+        width = form.minimumSizeHint().width() if form is not None else 0
+        return QSize(width + self.verticalScrollBar().sizeHint().width(), 160)
+
+    def sizeHint(self) -> QSize:
+        form = self.widget()
+        height = form.sizeHint().height() if form is not None else 160
+        return QSize(self.minimumSizeHint().width(), height)
