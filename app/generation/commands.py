@@ -117,7 +117,12 @@ def _generate(runner: Any, args: argparse.Namespace, paths: Any) -> int:
     print(f"request {record.id} queued on {record.backend} (prompt {record.comfyui_prompt_id})")
     if not args.wait:
         return 0
-    record = service.wait(record.id, timeout=args.timeout)
+    try:
+        record = service.wait(record.id, timeout=args.timeout)
+    except KeyboardInterrupt:  # Ctrl+C stops the waiting, not the run
+        print(f"stopped waiting: request {record.id} goes on in ComfyUI; ComfyDesk picks it up "
+              "when it next starts (see 'comfydesk history')", file=sys.stderr)
+        return 130
     service.drain()
     record = service.store.get(record.id)
     if record.status != "completed":

@@ -59,3 +59,19 @@ def test_lora_argument_forms():
     assert (spec.name, spec.strength_model, spec.strength_clip) == ("sub/b.safetensors", 0.7, 0.7)
     spec = _lora("c.safetensors:0.5:-1")
     assert (spec.strength_model, spec.strength_clip) == (0.5, -1.0)
+
+
+def test_ctrl_c_while_waiting_leaves_the_request_running(fake_comfy, capsys, monkeypatch):
+    from app.generation.service import GenerationService
+
+    def interrupted(self, request_id, timeout=None):
+        raise KeyboardInterrupt
+
+    fake_comfy.scenario.step_duration = 0.05
+    monkeypatch.setattr(GenerationService, "wait", interrupted)  # the user presses Ctrl+C
+    assert run(generate_args(fake_comfy.url, "--wait", "--steps", "100")) == 130
+    err = capsys.readouterr().err
+    assert "stopped waiting" in err and "Traceback" not in err
+    assert run(["history"]) == 0
+    listed = capsys.readouterr().out
+    assert "pending" in listed or "processing" in listed  # kept, not marked failed
