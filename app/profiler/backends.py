@@ -31,14 +31,16 @@ class PsutilBackend:
             try:
                 self._process = psutil.Process(pid)
                 self._process.cpu_percent(None)  # primes the counter; the first answer is 0.0
-                self.detail = f"process {pid} ({self._process.name()})"
+                self.detail = (f"process {pid} ({self._process.name()}), CPU in % of one core "
+                               f"(up to {100 * (psutil.cpu_count() or 1)} %)")
             except (psutil.NoSuchProcess, psutil.AccessDenied) as exc:
                 self._process = None
                 self.detail = f"system-wide (process {pid} unreadable: {exc.__class__.__name__})"
         if self._process is None:
             psutil.cpu_percent(None)
             if pid is None:
-                self.detail = "system-wide (ComfyUI's process is not on this machine or not found)"
+                self.detail = ("system-wide, CPU in % of all cores (ComfyUI's process is not on "
+                               "this machine or not found)")
 
     def poll(self, now: float, values: dict[str, float | int | None]) -> None:
         if self._process is not None:

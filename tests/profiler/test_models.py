@@ -102,6 +102,10 @@ def test_chart_labels_do_not_overlap_and_the_longest_nodes_are_named(qtbot):
     charts.add_samples([Sample(t=8.1, gpu_load=50.0)], 0.0)
     charts.redraw_now()
     assert "driver's average" in charts.note.text()
+    charts.add_samples([Sample(t=8.2, cpu=250.0)], 0.0)  # ComfyUI busy on 2.5 cores
+    charts.redraw_now()
+    assert charts.load_plot.vb.viewRange()[1][1] >= 250.0  # the reading is not cut off
+    assert all(label.pos().y() == 300.0 for label in charts._labels)  # labels along the top
     charts.clear()
     charts.redraw_now()
     assert charts.note.text() == EMPTY_NOTE

@@ -109,8 +109,10 @@ def test_nvml_init_once_and_calls_serialised_across_threads():
 
 def test_psutil_backend_reads_a_process_and_falls_back_to_system():
     values: dict = {}
-    PsutilBackend(psutil.Process().pid).poll(0.0, values)
+    backend = PsutilBackend(psutil.Process().pid)
+    backend.poll(0.0, values)
     assert values["ram"] > 0 and values["cpu"] is not None
+    assert "CPU in % of one core" in backend.detail  # a process can use several cores
     system: dict = {}
     backend = PsutilBackend(None)
     backend.poll(0.0, system)

@@ -85,7 +85,8 @@ class ProfilerCharts(QWidget):
         self.memory_plot = self.graphics.addPlot(row=0, col=0)
         self.load_plot = self.graphics.addPlot(row=1, col=0)
         self.load_plot.setXLink(self.memory_plot)
-        self.load_plot.setYRange(0, 100)
+        self._load_top = 100.0  # percent; a process's CPU can pass 100 % (several cores)
+        self.load_plot.setYRange(0, self._load_top)
         self.load_plot.setLabel("bottom", "seconds since the run started")
         self.memory_plot.hideAxis("bottom")  # shared with the load plot below it
         # The time axis grows in steps instead of on every batch: axes (slow text painting)
@@ -191,7 +192,7 @@ class ProfilerCharts(QWidget):
             text = step.node_title or step.node_id
             if label.toPlainText() != text:  # re-laying out unchanged text costs time
                 label.setText(text)
-            label.setPos(step.t_start, 100)
+            label.setPos(step.t_start, self._load_top)
         self._place_labels()
         self._paint_selection()
 
@@ -289,6 +290,7 @@ class ProfilerCharts(QWidget):
         t = self.buffer.t
         if len(t):
             self._grow_x_range(float(t[-1]))
+            self._fit_load_range()
             note = GPU_LOAD_NOTE if self.buffer.has_values["gpu_load"] else GPU_NOT_MEASURED
         else:
             note = EMPTY_NOTE if not self._steps else self.note.text()
@@ -300,6 +302,17 @@ class ProfilerCharts(QWidget):
                 curve.setData(t, y, connect="finite")
             else:
                 curve.setData(t, y, skipFiniteCheck=True)
+
+    def _fit_load_range(self) -> None:
+        """Keep every CPU reading visible: the load axis grows in steps of 100 % (one core)."""
+        cpu = self.buffer.column("cpu")
+        peak = float(np.nanmax(cpu)) if self.buffer.has_values["cpu"] else 0.0
+        top = max(100.0, 100.0 * np.ceil(peak / 100.0))
+        if top != self._load_top:
+            self._load_top = top
+            self.load_plot.setYRange(0, top)
+            for label, step in zip(self._labels, self._timed, strict=True):
+                label.setPos(step.t_start, top)
 
     def stop(self) -> None:
         self._timer.stop()
