@@ -322,3 +322,19 @@ def test_jobs_from_the_browser_join_the_gallery_and_filters_narrow_it(
     history.model_filter.setCurrentIndex(0)
     history.date_filter.setCurrentText("Today")
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5_000)
+
+
+def test_an_error_inside_comfyui_is_said_in_words_and_kept(
+        make_window, fake_comfy, qtbot):  # noqa: F811
+    window, _ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    fake_comfy.scenario.fail_node = "3"  # the KSampler raises while running
+    fill_form(dock, qtbot)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: status_at(model) == "failed", timeout=10_000)
+    failed = record_at(qtbot, model)
+    assert "KSampler (node 3)" in failed.error
+    assert dock.message.text() == f"Failed: {failed.error}"
+    assert dock.run_panel.nodes_label.text() == f"failed: {failed.error}"
+    assert not dock.cancel_button.isEnabled()
