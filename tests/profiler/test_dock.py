@@ -311,3 +311,28 @@ def test_bad_input_and_a_vanished_comfyui_are_one_clear_message_and_nothing_stic
     assert "unreachable" in shown.args[0].lower()
     assert dock.run_button.isEnabled() and not dock.controls.interrupt_button.isEnabled()
     assert dock._store.list_runs() == []  # nothing half-stored
+
+
+def test_workflows_saved_in_comfyui_are_listed_and_profiled(dock, fake_comfy, qtbot):
+    from app.comfy.client import ComfyClient
+
+    client = ComfyClient(fake_comfy.url)
+    try:
+        client.userdata_write("workflows/portraits/face «v2».json",
+                              (REF / "workflow_ui_example.json").read_bytes())
+    finally:
+        client.close()
+    click(qtbot, dock.controls.userdata_button)
+    source = WorkflowSource("userdata", "portraits/face «v2».json")
+    qtbot.waitUntil(lambda: dock.controls.index_of(source) >= 0, timeout=5000)
+    assert "1 workflow(s) saved in ComfyUI" in dock.status_label.text()
+    count = dock.source_combo.count()
+    dock.status_label.clear()
+    click(qtbot, dock.controls.userdata_button)  # listing again adds no duplicates
+    qtbot.waitUntil(lambda: dock.status_label.text().startswith("1 workflow"), timeout=5000)
+    dock.set_source(WorkflowSource("userdata", "portraits/face «v2».json"))  # an equal object
+    assert dock.source_combo.count() == count and dock.current_source() == source
+    with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
+        dock.update_nodes()  # a UI-format workflow, converted with ComfyUI's node list
+    assert dock.steps.step_model.rowCount() > 0
+    assert "KSampler" in {s.node_type for s in dock.steps.step_model.steps()}

@@ -104,9 +104,14 @@ class RunControls(QWidget):
     def current_source(self) -> WorkflowSource | None:
         return self.source_combo.currentData()
 
+    def index_of(self, source: WorkflowSource) -> int:
+        """Row of an equal source, or -1 (findData compares Python objects by identity)."""
+        combo = self.source_combo
+        return next((i for i in range(combo.count()) if combo.itemData(i) == source), -1)
+
     def set_source(self, source: WorkflowSource) -> None:
         """Select ``source``, adding it to the list if needed."""
-        index = self.source_combo.findData(source)
+        index = self.index_of(source)
         if index < 0:
             self.source_combo.addItem(source.label, source)
             self.source_combo.setItemData(self.source_combo.count() - 1, source.ref,
@@ -118,7 +123,7 @@ class RunControls(QWidget):
         """List workflows saved in ComfyUI (the selection stays where it is)."""
         for path in paths:
             source = WorkflowSource(USERDATA, path)
-            if self.source_combo.findData(source) < 0:
+            if self.index_of(source) < 0:
                 self.source_combo.addItem(source.label, source)
 
     def recent_files(self) -> list[str]:
