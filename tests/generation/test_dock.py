@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QDesktopServices, QShortcut
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from app.comfy.client import ComfyClient
 from app.generation.builder import WorkflowBuilder
@@ -338,3 +338,30 @@ def test_an_error_inside_comfyui_is_said_in_words_and_kept(
     assert dock.message.text() == f"Failed: {failed.error}"
     assert dock.run_panel.nodes_label.text() == f"failed: {failed.error}"
     assert not dock.cancel_button.isEnabled()
+
+
+def test_ctrl_return_generates_from_the_form_and_leaves_other_panels_alone(
+        make_window, fake_comfy, qtbot):  # noqa: F811
+    window, _ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    profiler_dock = window.profiler_dock
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    outside = profiler_dock.widget()
+    profiler_dock.show()
+    profiler_dock.raise_()
+    target = next(w for w in outside.findChildren(QLineEdit) if w.isVisible())
+    target.setFocus()
+    qtbot.waitUntil(target.hasFocus)
+    ambiguous: list[str] = []  # two live shortcuts on one key: Qt fires neither
+    for shortcut in window.findChildren(QShortcut):
+        shortcut.activatedAmbiguously.connect(
+            lambda s=shortcut: ambiguous.append(s.key().toString()))
+    with qtbot.assertNotEmitted(dock.form.generate_requested):
+        qtbot.keyClick(target, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert ambiguous == []
+    dock.raise_()
+    dock.form.prompt.setFocus()
+    qtbot.waitUntil(dock.form.prompt.hasFocus)
+    with qtbot.waitSignal(dock.form.generate_requested, timeout=1_000):
+        qtbot.keyClick(dock.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)

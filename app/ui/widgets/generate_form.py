@@ -59,8 +59,11 @@ class GenerateForm(QWidget):
         self.errors: dict[str, QLabel] = {}
         self._build_widgets()
         self._build_layout()
+        # Scoped to the form: a window-wide Ctrl+Return would be ambiguous with the Profiler
+        # dock's own, and Qt then fires neither.
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.generate_requested)
 
     def _build_widgets(self) -> None:
