@@ -133,7 +133,7 @@ def print_run(record: RunRecord, out: TextIO) -> None:
 
 def print_runs(store: ProfilerStore, out: TextIO) -> None:
     rows = [("id", "date", "name", "total", "status")]
-    rows += [(str(r.id), r.timestamp.strftime("%Y-%m-%d %H:%M:%S"), r.name,
+    rows += [(str(r.id), r.local_time, r.name,
               _seconds(r.total_time), r.status + (" (forced)" if r.forced else ""))
              for r in store.list_runs()]
     _table(rows, out)

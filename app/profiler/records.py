@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from app.profiler.engine import Step
@@ -31,6 +31,14 @@ class RunSummary:
     @property
     def label(self) -> str:
         return f"#{self.id} {self.name}".strip()
+
+    @property
+    def local_time(self) -> str:
+        """When the run started, in this computer's time zone (stored as naive UTC)."""
+        stamp = self.timestamp
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        return stamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass

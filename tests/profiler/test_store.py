@@ -186,3 +186,19 @@ def test_a_database_from_before_process_vram_upgrades_without_losing_runs(tmp_pa
         assert series.vram[0] == 7 and series.process_vram[0] != series.process_vram[0]  # NaN
     finally:
         new.dispose()
+
+
+def test_run_dates_are_shown_in_local_time(monkeypatch):
+    import time
+    from datetime import datetime
+
+    from app.profiler.records import RunSummary
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        summary = RunSummary(1, datetime(2026, 11, 21, 10, 0, 0), "r", "completed", 1.0)
+        assert summary.local_time == "2026-11-21 11:00:00"  # stored as UTC, shown as CET
+    finally:
+        monkeypatch.undo()  # the test process's own zone again
+        time.tzset()

@@ -216,8 +216,7 @@ class RunListModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         status = run.status + (" (forced)" if run.forced else "")
-        return (run.label, run.timestamp.strftime("%Y-%m-%d %H:%M:%S"),
-                seconds(run.total_time), status)[index.column()]
+        return (run.label, run.local_time, seconds(run.total_time), status)[index.column()]
 
     def set_runs(self, runs: Sequence[RunSummary]) -> None:
         self.beginResetModel()
