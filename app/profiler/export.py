@@ -6,6 +6,7 @@ import csv
 import io
 import math
 from dataclasses import asdict
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def _clean(values) -> list[float | None]:
 
 def run_to_json(record: RunRecord, samples: SampleSeries | None = None) -> dict[str, Any]:
     summary = asdict(record.summary)
-    summary["timestamp"] = record.summary.timestamp.isoformat()
+    stamp = record.summary.timestamp
+    # Stored as naive UTC: say so in the file (an offset-less time reads as local time).
+    summary["timestamp"] = (stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp).isoformat()
     data: dict[str, Any] = {"format": "comfydesk-profiler-run", "version": 1, "run": summary,
                             "steps": [asdict(step) for step in record.steps]}
     if samples is not None:

@@ -106,6 +106,7 @@ def test_export_csv_and_json(store, tmp_path):
     path = export_run(record, tmp_path / "run.json", store.samples(run_id))
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["run"]["id"] == run_id and len(data["steps"]) == 3
+    assert data["run"]["timestamp"].endswith("+00:00")  # unambiguous: UTC
     assert data["samples"]["vram"] == [5.0, 6.0] and data["samples"]["gpu_load"] == [None, None]
     assert export_run(record, tmp_path / "run.csv").read_text().startswith("run_id,node_id")
 
