@@ -37,7 +37,8 @@ def run_to_json(record: RunRecord, samples: SampleSeries | None = None) -> dict[
     summary = asdict(record.summary)
     stamp = record.summary.timestamp
     # Stored as naive UTC: say so in the file (an offset-less time reads as local time).
-    summary["timestamp"] = (stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp).isoformat()
+    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp
+    summary["timestamp"] = stamp.isoformat()
     data: dict[str, Any] = {"format": "comfydesk-profiler-run", "version": 1, "run": summary,
                             "steps": [asdict(step) for step in record.steps]}
     if samples is not None:
