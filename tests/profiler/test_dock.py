@@ -336,3 +336,23 @@ def test_workflows_saved_in_comfyui_are_listed_and_profiled(dock, fake_comfy, qt
         dock.update_nodes()  # a UI-format workflow, converted with ComfyUI's node list
     assert dock.steps.step_model.rowCount() > 0
     assert "KSampler" in {s.node_type for s in dock.steps.step_model.steps()}
+
+
+def test_interrupt_button_stops_the_run_and_it_is_stored_as_interrupted(dock, fake_comfy,
+                                                                        qtbot, tmp_path):
+    fake_comfy.scenario.step_duration = 0.2
+    prompt = json.loads((REF / "prompt_api.json").read_text())["prompt"]
+    prompt["3"]["inputs"]["steps"] = 50  # ten seconds of sampling unless interrupted
+    workflow = tmp_path / "long.json"
+    workflow.write_text(json.dumps(prompt), encoding="utf-8")
+    dock.set_source(WorkflowSource("file", str(workflow)))
+    with qtbot.waitSignal(dock.mismatch_shown, timeout=5000):
+        dock.run_profile()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as done:
+        click(qtbot, dock.force_button)
+        qtbot.waitUntil(lambda: "Running node 3 KSampler" in dock.status_label.text(),
+                        timeout=RUN_TIMEOUT)
+        assert dock.controls.interrupt_button.isEnabled() and not dock.run_button.isEnabled()
+        click(qtbot, dock.controls.interrupt_button)
+    assert done.args[0].summary.status == "interrupted"
+    assert "interrupted" in dock.status_label.text() and dock.run_button.isEnabled()
