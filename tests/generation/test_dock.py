@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,36 @@ def test_ctrl_return_generates_from_the_form_and_leaves_other_panels_alone(
     qtbot.waitUntil(dock.form.prompt.hasFocus)
     with qtbot.waitSignal(dock.form.generate_requested, timeout=1_000):
         qtbot.keyClick(dock.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_images_that_could_not_be_saved_are_fetched_again_by_retry(
+        make_window, fake_comfy, qtbot, monkeypatch):  # noqa: F811
+    window, ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    real_replace = os.replace
+    disk = {"full": True}
+
+    def replace(src, dst, *args, **kwargs):
+        if disk["full"] and Path(dst).parent == ctx.paths.images_dir:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    fill_form(dock, qtbot)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: status_at(model) == "failed", timeout=10_000)
+    assert "No space left on device" in dock.message.text()
+    assert "Retry fetches them again" in dock.message.text()
+
+    disk["full"] = False
+    history = dock.history
+    history.gallery.setCurrentIndex(model.index(0))
+    assert history.retry_button.isEnabled()
+    sent = posts(fake_comfy)
+    qtbot.mouseClick(history.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status_at(model) == "completed", timeout=10_000)
+    assert posts(fake_comfy) == sent  # ComfyUI is not asked to run it again
+    assert dock.message.text().startswith("The images were fetched again")
+    qtbot.waitUntil(lambda: model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
+                    .availableSizes() == [QSize(128, 64)], timeout=5_000)

@@ -223,8 +223,11 @@ class GenerateDock(QDockWidget):
                            name="generate", on_done=self._on_submitted, on_error=self._on_error)
 
     def _submitted(self, record: GenerationRecord) -> None:
-        self._say(f"Queued on {record.backend}.")
-        self.run_panel.follow(record.id)
+        if record.status in ("pending", "processing"):
+            self._say(f"Queued on {record.backend}.")
+            self.run_panel.follow(record.id)
+        elif record.status == "completed":  # a Retry that only fetched the images again
+            self._say(f"The images were fetched again from {record.backend}.")
 
     @Slot()
     def cancel_current(self) -> None:
