@@ -97,6 +97,9 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
 
     dock.form.width_spin.setValue(128)
     dock.form.checkpoint.setEditText("random_sd15.safetensors")
+    window.activateWindow()  # Ctrl+Return works where the person types: in the form
+    dock.form.prompt.setFocus()
+    qtbot.waitUntil(dock.form.prompt.hasFocus)
     qtbot.keyClick(dock.form.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     model = dock.gallery_model
     qtbot.waitUntil(lambda: model.rowCount() == 1 and status_at(model) == "completed",

@@ -82,15 +82,16 @@ class GenerateDock(QDockWidget):
         hub.backend_event.connect(self._on_backend_event)
         hub.connection_changed.connect(self._on_connection)
         self._restore()
-        self._poll_timer = QTimer(self)
-        self._poll_timer.setInterval(EXTERNAL_POLL_MS)
-        self._poll_timer.timeout.connect(self.poll_external)
-        self._poll_timer.start()
-        self._drain_timer = QTimer(self)
-        self._drain_timer.setInterval(DRAIN_MS)
-        self._drain_timer.timeout.connect(self._drain_updates)
-        self._drain_timer.start()
+        self._poll_timer = self._timer(EXTERNAL_POLL_MS, self.poll_external)
+        self._drain_timer = self._timer(DRAIN_MS, self._drain_updates)
         QTimer.singleShot(0, self, self._startup)
+
+    def _timer(self, interval_ms: int, slot: Any) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(interval_ms)
+        timer.timeout.connect(slot)
+        timer.start()
+        return timer
 
     # -- building ------------------------------------------------------------------------
     def _build(self) -> None:
