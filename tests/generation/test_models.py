@@ -44,6 +44,7 @@ def test_gallery_model_passes_the_model_tester(qtmodeltester, qapp, database):
     assert model.data(model.index(0), RequestIdRole) == "r0029"  # newest first
     assert model.data(model.index(0), Qt.ItemDataRole.DisplayRole) == "prompt number 29"
     assert model.data(model.index(29), StatusRole) == "failed"
+    assert model.data(model.index(29), Qt.ItemDataRole.DisplayRole) == "failed · prompt number 0"
 
 
 def test_gallery_follows_changes_and_filters(qtmodeltester, qapp, database):

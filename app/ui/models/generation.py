@@ -58,6 +58,14 @@ def status_label(record: GenerationRecord) -> str:
     return record.status + (" (external)" if record.external else "")
 
 
+def caption(record: GenerationRecord) -> str:
+    """The tile's text: the prompt's first line, after the status unless it completed."""
+    text = record.prompt.strip().splitlines()[0] if record.prompt.strip() else "(no prompt)"
+    if record.status != "completed" or record.images_missing:
+        text = f"{'images missing' if record.images_missing else status_label(record)} · {text}"
+    return text[:48]
+
+
 def _placeholder(status: str) -> QIcon:
     # Full icon size: with uniform item sizes the view measures the first item it sees.
     pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
@@ -220,8 +228,7 @@ class GalleryModel(QAbstractListModel):
         if record is None:
             return self._loading(role)
         if role == Qt.ItemDataRole.DisplayRole:
-            text = record.prompt.strip().splitlines()[0] if record.prompt.strip() else "(no prompt)"
-            return text[:40]
+            return caption(record)
         if role == Qt.ItemDataRole.DecorationRole:
             return self._decoration(record)
         if role == Qt.ItemDataRole.ToolTipRole:
