@@ -102,18 +102,36 @@ def import_external(store: GenerationStore, paths: Any, client: Any, backend: st
     Raises ComfyError when the backend cannot be asked.
     """
     history = client.history_all(max_items=max_items)
-    known = store.known_prompt_ids(history.keys())
+    if not isinstance(history, dict):
+        return []
+    known = store.known_prompt_ids(str(k) for k in history)
     added = []
     for prompt_id, entry in history.items():
-        if prompt_id in known or not isinstance(entry, dict):
+        if str(prompt_id) in known or not _well_formed(entry):
             continue
         queued = entry.get("prompt") or []
         prompt = queued[2] if len(queued) > 2 and isinstance(queued[2], dict) else {}
         extra = queued[3] if len(queued) > 3 and isinstance(queued[3], dict) else {}
         if extra.get("client_id") == own_client_id:
             continue
-        added.append(_import_one(store, paths, client, backend, prompt_id, entry, prompt))
+        added.append(_import_one(store, paths, client, backend, str(prompt_id), entry, prompt))
     return added
+
+
+def _well_formed(entry: Any) -> bool:
+    """Only entries shaped like ComfyUI's are imported; an odd one must not block the rest."""
+    if not isinstance(entry, dict):
+        log.warning("skipping a /history entry that is not an object: %r", entry)
+        return False
+    shapes = (("prompt", list), ("outputs", dict), ("status", dict))
+    odd = [key for key, kind in shapes if entry.get(key) is not None
+           and not isinstance(entry.get(key), kind)]
+    messages = (entry.get("status") or {}).get("messages") if not odd else None
+    if messages is not None and not isinstance(messages, list):
+        odd.append("status.messages")
+    if odd:
+        log.warning("skipping a /history entry with odd %s", ", ".join(odd))
+    return not odd
 
 
 def _import_one(store: GenerationStore, paths: Any, client: Any, backend: str,

@@ -297,3 +297,24 @@ def test_odd_characters_in_model_names_and_prompts_go_through(fake_comfy, make_r
     assert posted["4"]["inputs"]["ckpt_name"] == odd
     (image,) = done.output_paths
     assert (paths.data_dir / image).is_file() and image.isascii()
+
+
+def test_odd_history_entries_are_skipped_and_do_not_block_the_rest(fake_comfy, make_runner):
+    browser = ComfyClient(fake_comfy.url)
+    queued = browser.queue_prompt(WorkflowBuilder().build(params(seed=5), "web"), "browser-tab")
+    assert fake_comfy.wait_idle(10)
+    odd = {  # what a broken custom node or proxy might leave in ComfyUI's history
+        "odd-1": "not an object",
+        "odd-2": {"prompt": {"a": 1, "b": 2, "c": 3}, "outputs": {}},
+        "odd-3": {"prompt": [0, "odd-3", {}, {}, []], "outputs": ["x"], "status": {}},
+        "odd-4": {"prompt": [0, "odd-4", {}, {}, []], "status": "error"},
+        "odd-5": {"prompt": [0, "odd-5", {}, {}, []], "status": {"messages": "x"}},
+        "odd-6": {"prompt": [0, "odd-6", {"3": "junk"}, {}, []], "outputs": {"9": None},
+                  "status": {"status_str": "success", "messages": [["x"], 5]}},
+    }
+    fake_comfy.state.history.update(odd)
+    runner = make_runner(fake_comfy.url, connect=False)
+    added = runner.service.poll_external(fake_comfy.url)
+    imported = {runner.service.store.get(i).comfyui_prompt_id for i in added}
+    assert imported == {queued.prompt_id, "odd-6"}  # odd-6 is odd inside, but shaped right
+    assert runner.service.poll_external(fake_comfy.url) == []
