@@ -55,6 +55,7 @@ def test_a_missing_or_damaged_file_says_so_and_keeps_the_parameters(qtbot, tmp_p
     viewer.show_images([broken], {"Prompt": "a cat"})
     assert not viewer.has_image and "broken.png could not be read" in viewer.zoom_label.text()
     assert not viewer.buttons["one"].isEnabled() and not viewer.buttons["open"].isEnabled()
+    assert viewer.view.drag_mime() is None  # no broken file dragged into a file manager
     assert viewer.parameters.toPlainText() == "Prompt: a cat"
     viewer.show_images([], {"Status": "failed (ComfyUI went away)"})
     assert "no image" in viewer.zoom_label.text()

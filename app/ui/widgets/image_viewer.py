@@ -115,8 +115,8 @@ class _ImageView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def drag_mime(self) -> QMimeData | None:
-        if self.path is None:
-            return None
+        if self.path is None or self._item.pixmap().isNull():
+            return None  # nothing shown, or a file that could not be read: nothing to drag
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(self.path))])
         return mime
