@@ -83,7 +83,9 @@ class GalleryModel(QAbstractListModel):
         self._thumbs_source = thumbnails
         self._rows_source = rows
         self._ids: list[str] = []
-        self._rows: dict[str, int] = {}
+        # Position counted from the last row: a new request goes in at the top without
+        # renumbering the 10,000 below it (row = len - 1 - position).
+        self._from_end: dict[str, int] = {}
         self._cache: dict[str, GenerationRecord] = {}  # insertion order = age
         self._pending: set[str] = set()  # asked of the row source, not back yet
         self._thumbs: OrderedDict[str, QIcon] = OrderedDict()
@@ -95,7 +97,7 @@ class GalleryModel(QAbstractListModel):
         """Replace the rows (ids newest first, e.g. from ``store.ids`` in a worker)."""
         self.beginResetModel()
         self._ids = list(ids)
-        self._rows = {rid: row for row, rid in enumerate(self._ids)}
+        self._renumber()
         self._cache.clear()
         self._pending.clear()
         if filt is not None:
@@ -110,7 +112,12 @@ class GalleryModel(QAbstractListModel):
         return self._ids[row]
 
     def row_of(self, request_id: str) -> int | None:
-        return self._rows.get(request_id)
+        position = self._from_end.get(request_id)
+        return None if position is None else len(self._ids) - 1 - position
+
+    def _renumber(self) -> None:
+        last = len(self._ids) - 1
+        self._from_end = {rid: last - row for row, rid in enumerate(self._ids)}
 
     def record(self, row: int) -> GenerationRecord | None:
         """The record of ``row``, read now if it is not cached (may touch the database)."""
@@ -148,7 +155,7 @@ class GalleryModel(QAbstractListModel):
         """A batch from the row source arrived (GUI thread): one dataChanged covers it."""
         self._pending.difference_update(ids)
         self._keep(found)
-        rows = [r for r in (self._rows.get(i) for i in found) if r is not None]
+        rows = [r for r in (self.row_of(i) for i in found) if r is not None]
         if rows:
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
@@ -159,7 +166,7 @@ class GalleryModel(QAbstractListModel):
         if self._thumbs_source is not None:
             self._thumbs_source.forget(request_id)
         fresh = self._source.records([request_id]).get(request_id)  # one row: cheap
-        row = self._rows.get(request_id)
+        row = self.row_of(request_id)
         if row is not None:
             if fresh is not None:
                 self._cache[request_id] = fresh
@@ -170,17 +177,17 @@ class GalleryModel(QAbstractListModel):
             return
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._ids.insert(0, request_id)
-        self._rows = {rid: r for r, rid in enumerate(self._ids)}
+        self._from_end[request_id] = len(self._ids) - 1
         self._cache[request_id] = fresh
         self.endInsertRows()
 
     def request_removed(self, request_id: str) -> None:
-        row = self._rows.get(request_id)
+        row = self.row_of(request_id)
         if row is None:
             return
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._ids[row]
-        self._rows = {rid: r for r, rid in enumerate(self._ids)}
+        self._renumber()
         self._cache.pop(request_id, None)
         self._thumbs.pop(request_id, None)
         self.endRemoveRows()
@@ -206,7 +213,7 @@ class GalleryModel(QAbstractListModel):
             if image.isNull():
                 continue
             self._thumbs[request_id] = QIcon(QPixmap.fromImage(image))
-            row = self._rows.get(request_id)
+            row = self.row_of(request_id)
             if row is not None:
                 rows.append(row)
         while len(self._thumbs) > THUMB_CACHE:
