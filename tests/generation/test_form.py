@@ -31,6 +31,9 @@ def test_model_lists_match_anywhere_and_keep_nested_names(qtbot):
     sampler_items = {form.sampler_name.itemText(i) for i in range(form.sampler_name.count())}
     assert {"euler", "dpmpp_2m"} <= sampler_items  # straight from object_info
     assert form.steps.maximum() == options().steps.maximum
+    width = options().width  # EmptyLatentImage's limits in object_info: 16..16384, step 8
+    assert (form.width_spin.minimum(), form.width_spin.maximum()) == (width.minimum, width.maximum)
+    assert form.width_spin.singleStep() == width.step == 8
 
 
 def test_lora_rows_add_reorder_remove_and_strengths_stay_in_step(qtbot):

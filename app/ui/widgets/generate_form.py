@@ -189,6 +189,12 @@ class GenerateForm(QWidget):
         self.cfg.setRange(options.cfg.minimum, options.cfg.maximum)
         self.denoise.setRange(options.denoise.minimum, options.denoise.maximum)
         self.steps.setRange(options.steps.minimum, options.steps.maximum)
+        # The spin boxes follow the backend's limits and step; a value off the step (typed
+        # by hand) is still shown on its field by validation before anything is sent.
+        for spin, limits in ((self.width_spin, options.width), (self.height_spin, options.height),
+                             (self.batch, options.batch_size)):
+            spin.setRange(limits.minimum, min(limits.maximum, 2**31 - 1))
+            spin.setSingleStep(limits.step)
 
     @Slot(int)
     def _apply_preset(self, index: int) -> None:
