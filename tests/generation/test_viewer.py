@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
 from app.ui.widgets.image_viewer import ImageViewer, read_image
@@ -43,6 +43,13 @@ def test_a_batch_is_shown_one_image_at_a_time_with_keys(qtbot, tmp_path):
     qtbot.mouseClick(viewer.buttons["previous"], Qt.MouseButton.LeftButton)
     assert viewer.view.path == first
 
+    assert viewer.view.press_action(Qt.KeyboardModifier.NoModifier) == "export"  # it fits
+    viewer.resize(200, 200)
+    viewer.view.set_zoom(8.0)  # larger than the view: a drag moves around in it
+    qtbot.waitUntil(lambda: viewer.view.horizontalScrollBar().maximum() > 0, timeout=2_000)
+    assert viewer.view.press_action(Qt.KeyboardModifier.NoModifier) == "pan"
+    assert viewer.view.press_action(Qt.KeyboardModifier.ControlModifier) == "export"
+
     viewer.show_image(first, {"Seed": 1})  # a single image: no batch controls
     assert viewer.buttons["next"].isHidden() and viewer.position_label.isHidden()
 
@@ -73,3 +80,30 @@ def test_a_slow_load_answer_for_an_image_left_behind_is_ignored(qtbot, tmp_path)
     late(read_image(first))
     assert viewer.view.path == second
     assert viewer.view._item.pixmap().size() == QImage(str(second)).size()
+
+
+def test_a_drag_pans_when_zoomed_in_and_exports_the_file_otherwise(qtbot, tmp_path):
+    (path,) = images(tmp_path, (64, 64))
+    viewer = ImageViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(200, 200)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    viewer.show_image(path, {})
+    exported: list[int] = []
+    viewer.view.start_drag = lambda: exported.append(1)  # the OS drag loop is the far side
+
+    def drag() -> None:
+        port = viewer.view.viewport()
+        qtbot.mousePress(port, Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
+        for x in (50, 40, 30, 20):
+            qtbot.mouseMove(port, QPoint(x, 60))
+        qtbot.mouseRelease(port, Qt.MouseButton.LeftButton, pos=QPoint(20, 60))
+
+    drag()  # fitted: the file goes to the file manager
+    assert exported == [1]
+    viewer.view.set_zoom(8.0)
+    bar = viewer.view.horizontalScrollBar()
+    before = bar.value()
+    drag()  # zoomed in: the same gesture moves around in the image
+    assert bar.value() > before and exported == [1]

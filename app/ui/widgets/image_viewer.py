@@ -53,7 +53,9 @@ def read_image(path: str | Path) -> QImage:
 
 
 class _ImageView(QGraphicsView):
-    """A graphics view that zooms with the wheel and starts a file drag on a plain drag."""
+    """A graphics view that zooms with the wheel. Dragging the image out copies the file to a
+    file manager; while zoomed in past the view a plain drag pans instead (Ctrl+drag still
+    drags the file out)."""
 
     zoom_changed = Signal(float)
 
@@ -68,6 +70,8 @@ class _ImageView(QGraphicsView):
         self.path: Path | None = None
         self.fit_mode = True
         self._press: QPoint | None = None
+        self.setToolTip("Drag the image to a file manager to copy it; when zoomed in, drag to "
+                        "move around and Ctrl+drag to copy")
 
     def set_pixmap(self, pixmap: QPixmap) -> None:
         self._item.setPixmap(pixmap)
@@ -100,8 +104,18 @@ class _ImageView(QGraphicsView):
         if steps:
             self.set_zoom(self.zoom * (ZOOM_STEP ** steps))
 
+    def press_action(self, modifiers: Qt.KeyboardModifier) -> str:
+        """What a left-button drag does now: ``"pan"`` or ``"export"`` (drag the file out)."""
+        larger = self.horizontalScrollBar().maximum() > 0 \
+            or self.verticalScrollBar().maximum() > 0
+        ctrl = bool(modifiers & Qt.KeyboardModifier.ControlModifier)
+        return "pan" if larger and not ctrl else "export"
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._press = event.position().toPoint()
+        pan = self.press_action(event.modifiers()) == "pan"
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag if pan
+                         else QGraphicsView.DragMode.NoDrag)
+        self._press = None if pan else event.position().toPoint()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
