@@ -402,3 +402,39 @@ def test_images_that_could_not_be_saved_are_fetched_again_by_retry(
     assert dock.message.text().startswith("The images were fetched again")
     qtbot.waitUntil(lambda: model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
                     .availableSizes() == [QSize(128, 64)], timeout=5_000)
+
+
+def test_the_gallery_menu_regenerates_copies_and_opens_the_folder(
+        make_window, fake_comfy, qtbot, monkeypatch):  # noqa: F811
+    window, ctx = make_window(fake_comfy.url)
+    dock = window.generate_dock
+    fill_form(dock, qtbot)
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: status_at(model) == "completed", timeout=10_000)
+    first = record_at(qtbot, model)
+    history = dock.history
+    dock.tabs.setCurrentWidget(history)
+    gallery = history.gallery
+    gallery.setCurrentIndex(model.index(0))
+    menu = [a.text() for a in gallery.actions()]
+    assert menu == ["Open in the viewer", "Regenerate", "Regenerate with a new seed",
+                    "Copy parameters", "Retry", "Open containing folder", "Delete…"]
+    assert not history.actions_by_key["retry"].isEnabled()  # completed: Regenerate instead
+
+    window.activateWindow()
+    gallery.setFocus()
+    qtbot.waitUntil(gallery.hasFocus)
+    qtbot.keyClick(gallery, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == first.parameters_text()
+    opened: list = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    history.actions_by_key["open_folder"].trigger()
+    assert [u.toLocalFile() for u in opened] == [str(ctx.paths.images_dir)]
+    qtbot.keyClick(gallery, Qt.Key.Key_R,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and status_at(model) == "completed",
+                    timeout=10_000)
+    again = record_at(qtbot, model)
+    assert again.params.sampler.seed != first.params.sampler.seed
+    assert again.params.with_seed(first.params.sampler.seed) == first.params

@@ -13,13 +13,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QTimer, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QModelIndex, QTimer, Slot
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -45,6 +43,7 @@ from app.ui.models.generation import GalleryModel, QueueModel, RequestIdRole
 from app.ui.models.generation_rows import RecordLoader
 from app.ui.models.generation_updates import UpdateQueue
 from app.ui.widgets.connection_banner import ConnectionBanner
+from app.ui.widgets.generate_actions import RequestActions
 from app.ui.widgets.generate_form import FormScroller, GenerateForm
 from app.ui.widgets.generate_history import HistoryPage
 from app.ui.widgets.generate_run import RunPanel
@@ -59,7 +58,7 @@ DRAIN_MS = 40
 VIEWER_KEY = "generate.viewer"
 
 
-class GenerateDock(QDockWidget):
+class GenerateDock(RequestActions, QDockWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Generate", parent)
         self.setObjectName("dock.generate")
@@ -123,6 +122,7 @@ class GenerateDock(QDockWidget):
         self.history.gallery.activated.connect(self._open_index)  # Enter / double-click
         self.history.retry_clicked.connect(self._retry_selected)
         self.history.delete_clicked.connect(self._delete_selected)
+        self.history.action_requested.connect(self._history_action)
         # Owned by the dock until the centre shows it; full-size images decode in the pool.
         self.viewer = ImageViewer(self, loader=self._load_image)
         self.viewer.hide()
@@ -325,54 +325,6 @@ class GenerateDock(QDockWidget):
     def _load_image(self, path: Path, on_image: Any) -> None:
         self.ctx.tasks.run(read_image, path, name="open image", owner=self.viewer,
                            on_done=on_image, on_error=self._on_error)
-
-    def _selected(self) -> list[str]:
-        return [i.data(RequestIdRole) for i in self.history.gallery.selectedIndexes()]
-
-    @Slot(bool)
-    def regenerate_shown(self, new_seed: bool) -> None:
-        if self.viewer_request:
-            self.ctx.tasks.run(partial(self.service.regenerate, self.viewer_request,
-                                       new_seed=new_seed),
-                               name="regenerate", on_done=self._on_submitted,
-                               on_error=self._on_error)
-
-    @Slot()
-    def _retry_selected(self) -> None:
-        for request_id in self._selected():
-            self.ctx.tasks.run(self.service.retry, request_id, name="retry",
-                               on_done=self._on_submitted, on_error=self._on_error)
-
-    @Slot()
-    def _delete_selected(self) -> None:
-        for request_id in self._selected():
-            self.delete(request_id)
-
-    def confirm(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "Delete generation", text)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def delete(self, request_id: str | None) -> None:
-        if not request_id:
-            return
-        if not self.confirm("Delete this generation and its image files? This cannot be undone."):
-            return
-        self.ctx.tasks.run(self.service.delete, request_id, name="delete",
-                           on_done=self._live(lambda failed: self._deleted(request_id, failed)),
-                           on_error=self._on_error)
-
-    def _deleted(self, request_id: str, failed: list[str]) -> None:
-        if failed:
-            self._say("Deleted, but these files could not be removed: " + ", ".join(failed))
-        if request_id == self.viewer_request:
-            self.viewer_request = None
-            self.viewer.show_image(None, {})
-
-    @Slot()
-    def _open_folder(self) -> None:
-        path = self.viewer.view.path
-        if path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
 
     # -- jobs from elsewhere ----------------------------------------------------------------
     @Slot()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +28,15 @@ STATUS_CHOICES = ("", "completed", "failed", "cancelled", "pending", "processing
 EMPTY_HINT = "No generations yet: images you make in the Create tab, and jobs run on the " \
              "same ComfyUI from the browser, land here."
 NO_MATCH_HINT = "Nothing matches these filters."
+ACTIONS = (  # key, menu text, key sequence (while the gallery has focus)
+    ("open", "Open in the viewer", "Return"),
+    ("regenerate", "Regenerate", "Ctrl+R"),
+    ("regenerate_new_seed", "Regenerate with a new seed", "Ctrl+Shift+R"),
+    ("copy", "Copy parameters", "Ctrl+C"),
+    ("retry", "Retry", ""),
+    ("open_folder", "Open containing folder", ""),
+    ("delete", "Delete…", "Del"),
+)
 
 
 class HistoryPage(QWidget):
@@ -36,6 +45,7 @@ class HistoryPage(QWidget):
     filter_changed = Signal(object)  # HistoryFilter
     retry_clicked = Signal()
     delete_clicked = Signal()
+    action_requested = Signal(str)  # a key of ACTIONS, for the selected request
 
     def __init__(self, model: GalleryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,10 +86,8 @@ class HistoryPage(QWidget):
         self.delete_button.setToolTip("Delete the selected generation and its files (Del)")
         self.retry_button.clicked.connect(self.retry_clicked)
         self.delete_button.clicked.connect(self.delete_clicked)
-        delete_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.gallery)
-        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete_key.activated.connect(self._delete_key)
         self._model = model
+        self._build_actions()
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.dataChanged):
             signal.connect(self._update_state)
         self.gallery.selectionModel().selectionChanged.connect(self._update_state)
@@ -155,8 +163,31 @@ class HistoryPage(QWidget):
         self.retry_button.setEnabled(record is not None and (record.images_missing or (
             not record.external and (record.status in ("failed", "cancelled")
                                      or record.not_sent))))
+        for key, action in self.actions_by_key.items():
+            action.setEnabled(record is not None and (
+                self.retry_button.isEnabled() if key == "retry"
+                else bool(record.output_paths) if key == "open_folder" else True))
 
-    @Slot()
-    def _delete_key(self) -> None:
-        if self.delete_button.isEnabled():
+    def _build_actions(self) -> None:
+        """The gallery's right-click menu; the keys work while the gallery has focus."""
+        self.gallery.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.actions_by_key: dict[str, QAction] = {}
+        for key, text, keys in ACTIONS:
+            action = QAction(text, self.gallery)
+            action.setObjectName(f"history.action.{key}")
+            if keys:
+                action.setShortcut(QKeySequence(keys))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(lambda _checked=False, k=key: self._act(k))
+            self.gallery.addAction(action)
+            self.actions_by_key[key] = action
+
+    def _act(self, key: str) -> None:
+        if not self.actions_by_key[key].isEnabled():
+            return
+        if key == "retry":
+            self.retry_clicked.emit()
+        elif key == "delete":
             self.delete_clicked.emit()
+        else:
+            self.action_requested.emit(key)
