@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -19,6 +20,11 @@ from app.profiler.samples import SamplerBackend
 log = logging.getLogger(__name__)
 
 
+# CPU times advance in clock ticks (10 ms on Linux): a CPU % over a shorter window is mostly
+# rounding (a 5 ms window reads 0 % or 400 %). Faster polls repeat the last figure.
+MIN_CPU_WINDOW = 0.045
+
+
 class PsutilBackend:
     """CPU % and resident memory of the ComfyUI process, or of the whole system without a PID."""
 
@@ -27,6 +33,8 @@ class PsutilBackend:
 
     def __init__(self, pid: int | None = None) -> None:
         self._process: psutil.Process | None = None
+        self._cpu_at = time.monotonic()  # the counters are primed below
+        self._cpu: float | None = None
         if pid is not None:
             try:
                 self._process = psutil.Process(pid)
@@ -43,16 +51,21 @@ class PsutilBackend:
                                "this machine or not found)")
 
     def poll(self, now: float, values: dict[str, float | int | None]) -> None:
+        fresh = now - self._cpu_at >= MIN_CPU_WINDOW
         if self._process is not None:
             try:
                 with self._process.oneshot():
-                    values["cpu"] = self._process.cpu_percent(None)
+                    if fresh:
+                        self._cpu, self._cpu_at = self._process.cpu_percent(None), now
                     values["ram"] = self._process.memory_info().rss
+                values["cpu"] = self._cpu  # None until the first full window
                 return
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 self._process = None  # ComfyUI went away: fall back to system-wide figures
                 self.detail = "system-wide (the ComfyUI process ended)"
-        values["cpu"] = psutil.cpu_percent(None)
+        if fresh:
+            self._cpu, self._cpu_at = psutil.cpu_percent(None), now
+        values["cpu"] = self._cpu
         values["ram"] = psutil.virtual_memory().used
 
     def close(self) -> None:

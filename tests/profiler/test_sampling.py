@@ -110,13 +110,20 @@ def test_nvml_init_once_and_calls_serialised_across_threads():
 def test_psutil_backend_reads_a_process_and_falls_back_to_system():
     values: dict = {}
     backend = PsutilBackend(psutil.Process().pid)
-    backend.poll(0.0, values)
-    assert values["ram"] > 0 and values["cpu"] is not None
+    start = time.monotonic()
+    backend.poll(start, values)
+    # Right after priming, a CPU % would be clock-tick rounding (it read 430 %): unknown.
+    assert values["ram"] > 0 and values["cpu"] is None
+    backend.poll(start + 0.05, values)
+    assert values["cpu"] is not None
+    first = values["cpu"]
+    backend.poll(start + 0.06, values)  # a faster poll repeats the figure of the last window
+    assert values["cpu"] == first
     assert "CPU in % of one core" in backend.detail  # a process can use several cores
     system: dict = {}
     backend = PsutilBackend(None)
-    backend.poll(0.0, system)
-    assert "system-wide" in backend.detail and system["ram"] > 0
+    backend.poll(time.monotonic() + 0.05, system)
+    assert "system-wide" in backend.detail and system["ram"] > 0 and system["cpu"] is not None
 
 
 def test_system_stats_backend_polls_off_the_sampler_thread():
