@@ -356,3 +356,20 @@ def test_interrupt_button_stops_the_run_and_it_is_stored_as_interrupted(dock, fa
         click(qtbot, dock.controls.interrupt_button)
     assert done.args[0].summary.status == "interrupted"
     assert "interrupted" in dock.status_label.text() and dock.run_button.isEnabled()
+
+
+def test_update_nodes_from_the_warning_accepts_the_workflow_and_runs_it(dock, qtbot, tmp_path):
+    workflow = write_workflow(tmp_path / "flow.json")
+    dock.set_source(WorkflowSource("file", str(workflow)))
+    with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
+        dock.update_nodes()
+    write_workflow(workflow, extra_node=True)
+    with qtbot.waitSignal(dock.mismatch_shown, timeout=5000):
+        dock.run_profile()
+    assert "Update nodes to accept it and run" in dock.warning_label.text()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT) as done:
+        click(qtbot, dock.controls.warning_update_button)
+    assert not done.args[0].summary.forced and "9 nodes" in dock.snapshot_label.text()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT):
+        dock.run_profile()  # the changed workflow is the reference now: no warning
+    assert not dock.warning.isVisible()

@@ -95,7 +95,7 @@ class ProfilerDock(QDockWidget):
         controls.source_changed.connect(self._source_changed)
         controls.userdata_button.clicked.connect(self.refresh_userdata)
         controls.update_button.clicked.connect(self.update_nodes)
-        controls.warning_update_button.clicked.connect(self.update_nodes)
+        controls.warning_update_button.clicked.connect(self.update_and_run)
         controls.run_button.clicked.connect(self.run_profile)
         controls.interrupt_button.clicked.connect(self.interrupt)
         controls.force_button.clicked.connect(self.force_run)
@@ -278,6 +278,27 @@ class ProfilerDock(QDockWidget):
         self._pending_prompt = prompt
         self.controls.show_mismatch(diff)
         self.mismatch_shown.emit(diff)
+
+    @Slot()
+    def update_and_run(self) -> None:
+        """Accept the checked workflow as the new reference, then run it (not forced)."""
+        if self._pending_prompt is None or self._run is not None:
+            return
+        source, prompt, self._pending_prompt = self.current_source(), self._pending_prompt, None
+        self.warning.hide()
+
+        def work() -> tuple[int, str]:
+            snapshot = snapshot_of(prompt)
+            return len(snapshot), self._store.save_snapshot(source.key, snapshot)
+
+        def done(result: tuple[int, str]) -> None:
+            count, digest = result
+            self.snapshot_label.setText(f"Reference snapshot: {count} nodes, hash {digest[:12]}.")
+            self.snapshot_saved.emit(digest)
+            self._start(prompt, forced=False)
+
+        self._tasks.run(work, on_done=done, on_error=self._show_error,
+                        name="profiler update and run")
 
     @Slot()
     def force_run(self) -> None:

@@ -81,7 +81,8 @@ class RunControls(QWidget):
         self.warning.setStyleSheet("QFrame { background: #fff3cd; color: #3b2f00; }")
         self.warning_label = QLabel()
         self.warning_label.setWordWrap(True)
-        self.warning_update_button = QPushButton("Update nodes")
+        self.warning_update_button = QPushButton("Update nodes and run")
+        self.warning_update_button.setToolTip("Accept this workflow as the reference and run it")
         self.force_button = QPushButton("Force run")
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.warning.hide)
@@ -151,8 +152,8 @@ class RunControls(QWidget):
         """The warning before a run: no reference yet (None), or what changed."""
         text = ("There is no reference snapshot for this workflow yet." if diff is None
                 else diff.describe())
-        self.warning_label.setText(text + "\nUpdate nodes to accept it, or Force run "
-                                          "(the run is marked forced).")
+        self.warning_label.setText(text + "\nUpdate nodes to accept it and run, or Force run "
+                                          "(the reference stays; the run is marked forced).")
         self.warning.show()
 
     def set_running(self, running: bool) -> None:
