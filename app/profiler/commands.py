@@ -127,6 +127,8 @@ def print_run(record: RunRecord, out: TextIO) -> None:
               _gib(s.vram_max), "yes" if s.cached else "") for s in record.steps]
     _table(rows, out)
     print(f"total: {_seconds(summary.total_time)}", file=out)
+    if record.cached_note():
+        print(f"note: {record.cached_note()}", file=out)
     if summary.sampler_info:
         print(f"sampling: {summary.sampler_info}", file=out)
 

@@ -52,6 +52,24 @@ class RunRecord:
     def id(self) -> int:
         return self.summary.id
 
+    def cached_note(self) -> str:
+        """Why some nodes have no time (empty when every node ran)."""
+        cached = sum(step.cached for step in self.steps)
+        if not cached:
+            return ""
+        return (f"{cached} of {len(self.steps)} nodes were cached: ComfyUI reused their outputs, "
+                "so they have no time. Change their inputs (or free ComfyUI's cache) to time "
+                "them.")
+
+    def describe(self) -> str:
+        """One paragraph on how the run went, for the status line."""
+        s = self.summary
+        total = "" if s.total_time is None else f" in {s.total_time:.3f} s"
+        parts = [f"{s.label}: {s.status}{total}.", s.error or "",
+                 f"Image Pool profile {s.profile_id} was applied." if s.profile_id else "",
+                 self.cached_note()]
+        return " ".join(part for part in parts if part)
+
 
 SERIES_COLUMNS = ("t", "vram", "ram", "cpu", "gpu_load", "process_vram")
 

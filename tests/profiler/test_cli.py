@@ -25,6 +25,7 @@ def test_profile_runs_lists_and_compares(fake_comfy, tmp_path, capsys):
     assert "VAEDecode" in out and "total:" in out
     assert "sampling: psutil" in out and "GPU load is not measured" in out  # no driver here
     assert "yes" in out  # the second run is fully cached
+    assert "note: 8 of 8 nodes were cached" in out  # and the user is told why it has no times
 
     assert run(["profile", "--list"]) == 0
     listing = capsys.readouterr().out

@@ -364,13 +364,8 @@ class ProfilerDock(QDockWidget):
                  if s.step_comment}
         self._run = None
         self.controls.set_running(False)
-        summary = record.summary
-        total = "" if summary.total_time is None else f" in {summary.total_time:.3f} s"
-        used = (f" Image Pool profile {summary.profile_id} was applied."
-                if summary.profile_id else "")
-        self.status_label.setText(f"{summary.label}: {summary.status}{total}"
-                                  + (f". {summary.error}" if summary.error else ".") + used)
-        self.sampling_label.setText(f"Sampling: {summary.sampler_info}")
+        self.status_label.setText(record.describe())
+        self.sampling_label.setText(f"Sampling: {record.summary.sampler_info}")
         for step in record.steps:  # comments typed while it ran: shown and saved
             if step.node_id in typed:
                 step.step_comment = typed[step.node_id]
