@@ -278,7 +278,15 @@ def test_groups_can_be_set_up_before_any_run_and_runs_are_deleted_only_when_conf
     history.refresh()
     qtbot.waitUntil(lambda: history.runs_model.rowCount() == 1, timeout=5000)
     assert history.empty_label.isHidden()
+    dock.tabs.setCurrentWidget(history)
+    history.select_runs([])
+    history._open_selected()  # nothing selected: told what to do, not silence
+    assert "Select a run" in dock.status_label.text()
     history.select_runs([run_id])
+    history._open_selected()
+    qtbot.waitUntil(lambda: dock.tabs.currentWidget() is dock.steps, timeout=5000)
+    assert dock.steps.run_label.text() == f"#{run_id} keep me? (completed)"
+    assert "Showing #" in dock.status_label.text()
     dock.tabs.setCurrentWidget(history)
     history.runs_view.setFocus()
     qtbot.keyClick(history.runs_view, Qt.Key.Key_Delete)

@@ -131,7 +131,8 @@ class ProfilerDock(QDockWidget):
         self.groups = GroupsPanel(self._store, self._tasks, self.steps.selected_node_ids,
                                   self._show_error, self)
         self.history = HistoryPanel(self._store, self._tasks, self._show_error, self)
-        self.history.open_requested.connect(self.open_run)
+        self.history.open_requested.connect(self._open_from_history)
+        self.history.message.connect(self.status_label.setText)
         self.steps.node_selected.connect(self._node_selected)
         self.history.exported.connect(self.status_label.setText)
         self.charts_page = ChartsPage(self)  # pyqtgraph charts built on first show
@@ -382,9 +383,19 @@ class ProfilerDock(QDockWidget):
 
     # -- showing a run ----------------------------------------------------------------------
     @Slot(int)
-    def open_run(self, run_id: int) -> None:
-        self._tasks.run(self._store.get_run, run_id, on_done=self._show_record,
-                            on_error=self._show_error, name="profiler open run")
+    def open_run(self, run_id: int, then_show_steps: bool = False) -> None:
+        def done(record: RunRecord) -> None:
+            self._show_record(record)
+            self.status_label.setText(f"Showing {record.describe()}")
+            if then_show_steps:
+                self.tabs.setCurrentWidget(self.steps)
+
+        self._tasks.run(self._store.get_run, run_id, on_done=done, on_error=self._show_error,
+                        name="profiler open run")
+
+    @Slot(int)
+    def _open_from_history(self, run_id: int) -> None:
+        self.open_run(run_id, then_show_steps=True)
 
     def _show_record(self, record: RunRecord) -> None:
         self._record = record

@@ -168,6 +168,7 @@ class HistoryPanel(QWidget):
     open_requested = Signal(int)
     compared = Signal(object)  # Comparison
     exported = Signal(str)     # "Exported run #3 to …"
+    message = Signal(str)      # what to do first (e.g. "Select a run …")
 
     def __init__(self, store: ProfilerStore, tasks: GuardedTasks,
                  on_error: Callable[[BaseException], None], parent: QWidget | None = None):
@@ -245,6 +246,8 @@ class HistoryPanel(QWidget):
         ids = self.selected_run_ids()
         if ids:
             self.open_requested.emit(ids[0])
+        else:
+            self.message.emit("Select a run in the History list first.")
 
     @Slot()
     def compare_selected(self) -> None:
@@ -285,6 +288,7 @@ class HistoryPanel(QWidget):
     def _ask_export(self, suffix: str) -> None:
         ids = self.selected_run_ids()
         if not ids:
+            self.message.emit("Select the run to export in the History list first.")
             return
         name, _ = QFileDialog.getSaveFileName(self, "Export run", f"profiler-run-{ids[0]}{suffix}",
                                               f"*{suffix}")
@@ -296,6 +300,7 @@ class HistoryPanel(QWidget):
         """Ask, then delete the selected runs (Delete key or button): they cannot come back."""
         ids = self.selected_run_ids()
         if not ids:
+            self.message.emit("Select the runs to delete in the History list first.")
             return
         box = self.confirm_box = QMessageBox(
             QMessageBox.Icon.Question, "Delete runs",
