@@ -371,6 +371,10 @@ def test_update_nodes_from_the_warning_accepts_the_workflow_and_runs_it(dock, qt
     dock.set_source(WorkflowSource("file", str(workflow)))
     with qtbot.waitSignal(dock.snapshot_saved, timeout=5000):
         dock.update_nodes()
+    with qtbot.waitSignal(dock.run_finished, timeout=RUN_TIMEOUT):
+        dock.run_profile()
+        dock.run_profile()  # a double click starts one run, not two
+    assert len(dock._store.list_runs()) == 1 and dock.run_button.isEnabled()
     write_workflow(workflow, extra_node=True)
     with qtbot.waitSignal(dock.mismatch_shown, timeout=5000):
         dock.run_profile()

@@ -23,7 +23,7 @@ from app.profiler.engine import Step
 from app.profiler.records import RunRecord
 from app.profiler.runner import LiveUpdate, ProfileRun, RunOptions, RunRequest
 from app.profiler.sampler import DEFAULT_INTERVAL_MS
-from app.profiler.snapshot import SnapshotDiff, nodes_as_steps, snapshot_of
+from app.profiler.snapshot import SnapshotDiff
 from app.profiler.sources import WorkflowSource, list_userdata_workflows, load_prompt
 from app.profiler.store import ProfilerStore
 from app.ui.context import AppContext
@@ -31,6 +31,7 @@ from app.ui.widgets.connection_banner import ConnectionBanner
 from app.ui.widgets.profiler_chart_page import ChartsPage
 from app.ui.widgets.profiler_controls import RunControls
 from app.ui.widgets.profiler_panels import GroupsPanel, HistoryPanel
+from app.ui.widgets.profiler_reference import ReferenceCheck
 from app.ui.widgets.profiler_steps import StepsPanel
 from app.ui.widgets.profiler_tasks import GuardedTasks
 
@@ -59,7 +60,6 @@ class ProfilerDock(QDockWidget):
         self._store = ProfilerStore(ctx.database)
         self._tasks = GuardedTasks(ctx.tasks, self)
         self._run: ProfileRun | None = None
-        self._pending_prompt: dict | None = None
         self._record: RunRecord | None = None
         self.options = RunOptions()  # tests may swap in a fake NVML
         self._bridge = _RunBridge(self)
@@ -106,6 +106,13 @@ class ProfilerDock(QDockWidget):
         layout.addWidget(self._build_tabs(), 1)
         self.setWidget(root)
         self._add_shortcuts(root)
+        self.reference = ReferenceCheck(self._store, self._tasks, self._load_prompt,
+                                        self._show_error, self)
+        self.reference.state_known.connect(self.snapshot_label.setText)
+        self.reference.nodes_updated.connect(self._nodes_updated)
+        self.reference.snapshot_saved.connect(self.snapshot_saved)
+        self.reference.run_ready.connect(self._start)
+        self.reference.mismatch.connect(self._mismatch)
         self._show_snapshot_state()
 
     def _add_shortcuts(self, root: QWidget) -> None:
@@ -210,46 +217,23 @@ class ProfilerDock(QDockWidget):
 
     def _show_snapshot_state(self) -> None:
         source = self.current_source()
-        if source is None:
-            return
-
-        def done(stored) -> None:
-            if stored is None:
-                self.snapshot_label.setText("No reference snapshot yet: press Update nodes.")
-            else:
-                nodes, digest = stored
-                self.snapshot_label.setText(
-                    f"Reference snapshot: {len(nodes)} nodes, hash {digest[:12]}.")
-
-        self._tasks.run(self._store.load_snapshot, source.key, on_done=done,
-                            on_error=self._show_error, name="profiler snapshot state")
+        if source is not None:
+            self.reference.show_state(source)
 
     @Slot()
     def update_nodes(self) -> None:
         """Store the current workflow's structure as the reference snapshot."""
-        if self._run is not None:
-            return  # the running workflow keeps the reference it was checked against
         source = self.current_source()
-        self.warning.hide()
+        if self._run is None and source is not None:  # a run keeps the reference it checked
+            self.warning.hide()
+            self.reference.update_nodes(source)
 
-        def work() -> tuple[list[Step], str]:
-            snapshot = snapshot_of(self._load_prompt(source))
-            return nodes_as_steps(snapshot), self._store.save_snapshot(source.key, snapshot)
-
-        def done(result: tuple[list[Step], str]) -> None:
-            steps, digest = result
-            self.snapshot_label.setText(
-                f"Reference snapshot: {len(steps)} nodes, hash {digest[:12]}.")
-            self.status_label.setText("Nodes updated.")
-            if self._run is None:
-                self._show_workflow_nodes(source.label, steps)
-            self.snapshot_saved.emit(digest)
-
-        self._tasks.run(work, on_done=done, on_error=self._show_error,
-                            name="profiler update nodes")
-
-    def _show_workflow_nodes(self, name: str, steps: list[Step]) -> None:
+    @Slot(str, object)
+    def _nodes_updated(self, name: str, steps: list[Step]) -> None:
         """List the workflow's nodes (no figures yet) so groups can be set up before a run."""
+        self.status_label.setText("Nodes updated.")
+        if self._run is not None:
+            return
         self._record = None
         self.steps.show_run(None, steps, f"Nodes of {name} (not run yet): select nodes to "
                                          "add them to a group.")
@@ -259,57 +243,34 @@ class ProfilerDock(QDockWidget):
     @Slot()
     def run_profile(self) -> None:
         """Check the workflow against its snapshot: run on a match, warn on a mismatch."""
-        if self._run is not None:
-            return
         source = self.current_source()
-        self.warning.hide()
+        if self._run is None and source is not None:
+            self.warning.hide()
+            self.reference.check(source)
 
-        def work() -> tuple[dict, SnapshotDiff | None]:
-            prompt = self._load_prompt(source)
-            return prompt, self._store.check_snapshot(source.key, prompt)
-
-        self._tasks.run(work, on_done=self._checked, on_error=self._show_error,
-                            name="profiler check")
-
-    def _checked(self, result: tuple[dict, SnapshotDiff | None]) -> None:
-        prompt, diff = result
-        if diff is not None and diff.matches:
-            self._start(prompt, forced=False)
-            return
-        self._pending_prompt = prompt
+    @Slot(object)
+    def _mismatch(self, diff: SnapshotDiff | None) -> None:
         self.controls.show_mismatch(diff)
         self.mismatch_shown.emit(diff)
 
     @Slot()
     def update_and_run(self) -> None:
         """Accept the checked workflow as the new reference, then run it (not forced)."""
-        if self._pending_prompt is None or self._run is not None:
-            return
-        source, prompt, self._pending_prompt = self.current_source(), self._pending_prompt, None
-        self.warning.hide()
-
-        def work() -> tuple[int, str]:
-            snapshot = snapshot_of(prompt)
-            return len(snapshot), self._store.save_snapshot(source.key, snapshot)
-
-        def done(result: tuple[int, str]) -> None:
-            count, digest = result
-            self.snapshot_label.setText(f"Reference snapshot: {count} nodes, hash {digest[:12]}.")
-            self.snapshot_saved.emit(digest)
-            self._start(prompt, forced=False)
-
-        self._tasks.run(work, on_done=done, on_error=self._show_error,
-                        name="profiler update and run")
+        if self._run is None:
+            self.warning.hide()
+            self.reference.accept_and_run()
 
     @Slot()
     def force_run(self) -> None:
-        if self._pending_prompt is not None:
+        if self._run is None:
             self.warning.hide()
-            prompt, self._pending_prompt = self._pending_prompt, None
-            self._start(prompt, forced=True)
+            self.reference.force_run()
 
     # -- running ---------------------------------------------------------------------------
+    @Slot(object, bool)
     def _start(self, prompt: dict, forced: bool) -> None:
+        if self._run is not None:
+            return
         interval = self.interval_spin.value()
         if self._section().get("interval_ms") != interval:
             self._section()["interval_ms"] = interval
