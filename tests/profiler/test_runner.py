@@ -24,9 +24,10 @@ def reference_prompt() -> dict:
     return json.loads((REF / "prompt_api.json").read_text())["prompt"]
 
 
-def run_profile(fake_comfy, store, prompt=None, nvml=None, on_update=None, **options):
+def run_profile(fake_comfy, store, prompt=None, nvml=None, on_update=None, interval_ms=20,
+                **options):
     request = RunRequest(prompt=prompt or reference_prompt(), backend_url=fake_comfy.url,
-                         name="test run", interval_ms=20)
+                         name="test run", interval_ms=interval_ms)
     opts = RunOptions(nvml_api=nvml or FakeNvml(), connect_timeout=5.0, max_duration=30.0,
                       **options)
     runner = ProfileRun(request, store, opts, on_update=on_update)
@@ -39,7 +40,9 @@ def test_slower_node_is_reported_slower_within_its_configured_time(fake_comfy, s
     fake_comfy.scenario.node_durations = {"6": 0.2, "8": 0.6}
     # The fake ComfyUI listens in this process: NVML reports its own GPU memory.
     nvml = FakeNvml(processes={os.getpid(): 3 * GIB})
-    _runner, run = run_profile(fake_comfy, store, nvml=nvml)
+    # The default 50 ms: the fake server, the socket and the sampler share this process,
+    # and faster sampling only adds contention to the timing being checked.
+    _runner, run = run_profile(fake_comfy, store, nvml=nvml, interval_ms=50)
     record = run()
     assert record.summary.status == "completed", record.summary.error
     steps = {s.node_id: s for s in record.steps}
@@ -47,7 +50,7 @@ def test_slower_node_is_reported_slower_within_its_configured_time(fake_comfy, s
     assert 0.2 - EARLY <= steps["6"].exec_time <= 0.2 + MARGIN
     assert 0.6 - EARLY <= steps["8"].exec_time <= 0.6 + MARGIN
     assert steps["8"].node_type == "VAEDecode" and not steps["8"].cached
-    assert store.sample_count(record.id) > 10  # ~40 samples at 20 ms, written in batches
+    assert store.sample_count(record.id) > 10  # ~17 samples at 50 ms, written in batches
     assert record.summary.total_time >= 0.8
     assert "NVML" in record.summary.sampler_info
     assert set(store.samples(record.id).process_vram) == {3 * GIB}  # stored for the chart
