@@ -98,6 +98,9 @@ def test_chart_labels_do_not_overlap_and_the_longest_nodes_are_named(qtbot):
              for label in charts._labels if label.isVisible()]
     for (a0, a1), (b0, b1) in itertools.combinations(spans, 2):
         assert a1 <= b0 or b1 <= a0  # no two visible labels overlap
+    for label, step in zip(charts._labels, charts._timed, strict=True):
+        if label.isVisible():  # a name never spills into the next node's interval
+            assert label.mapRectToView(label.boundingRect()).right() <= step.t_end
     assert charts.note.text() == GPU_NOT_MEASURED  # no GPU load in these samples: said so
     charts.add_samples([Sample(t=8.1, gpu_load=50.0)], 0.0)
     charts.redraw_now()

@@ -205,10 +205,11 @@ class ProfilerCharts(QWidget):
         self._place_labels()
 
     def _place_labels(self) -> None:
-        """Show node labels that do not overlap, the longest nodes' first.
+        """Label a node's interval only where the name fits inside it (and overlaps none).
 
-        Short nodes in a row (loaders, text encoders) would otherwise print on top of each
-        other and hide the sampler's name; hovering any interval still names its node.
+        A name spilling over the next intervals would read as theirs, and short nodes in a row
+        (loaders, text encoders) would print on top of each other; zooming in shows their
+        names, and hovering any interval names its node in the table.
         """
         if not self._labels:
             return
@@ -217,12 +218,14 @@ class ProfilerCharts(QWidget):
             return
         view_right = self.load_plot.vb.viewRange()[0][1]
         placed: list[tuple[float, float]] = []
-        order = sorted(range(len(self._timed)),
+        order = sorted(range(len(self._timed)),  # longest first (a node id that ran twice)
                        key=lambda i: self._timed[i].t_start - self._timed[i].t_end)
         for index in order:
-            label, start = self._labels[index], self._timed[index].t_start
+            label, step = self._labels[index], self._timed[index]
+            start = step.t_start
             end = start + (label.textItem.boundingRect().width() + 6) * seconds_per_px
-            visible = end <= view_right and all(end <= a or start >= b for a, b in placed)
+            visible = (end <= min(step.t_end, view_right)
+                       and all(end <= a or start >= b for a, b in placed))
             label.setVisible(visible)
             if visible:
                 placed.append((start, end))
