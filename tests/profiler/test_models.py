@@ -158,3 +158,14 @@ def test_charts_page_keeps_live_samples_until_built_and_ignores_stale_series(qtb
     page.set_series(12, series)
     assert charts.buffer.n == 3
     page.stop()
+
+
+def test_title_tooltip_lists_the_inputs_as_run(qtbot):
+    model = StepTableModel()
+    step = Step("3", "KSampler", "KSampler",
+                inputs_json='{"seed": 42, "model": ["4", 0], "text": "caf\\u00e9"}')
+    model.set_steps([step, Step("9", "odd", "X", inputs_json="not json")])
+    tip = model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.splitlines() == ["Inputs as run:", "seed: 42", 'model: ["4", 0]',
+                                'text: "café"']
+    assert "not json" in model.index(1, 1).data(Qt.ItemDataRole.ToolTipRole)

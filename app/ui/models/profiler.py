@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,6 +57,18 @@ STEP_COLUMNS: tuple[tuple[str, str, Any], ...] = (
 COMMENT_COLUMN = len(STEP_COLUMNS) - 1
 GPU_ATTRS = ("gpu_load_max", "gpu_load_avg")
 GPU_TIP = "Driver-side average over the last 1/6 s to 1 s (NVML), not an instant reading."
+
+
+def inputs_tooltip(inputs_json: str, limit: int = 1500) -> str:
+    """The node's inputs as run, one per line, for the Title tooltip."""
+    try:
+        inputs = json.loads(inputs_json)
+        lines = [f"{name}: {json.dumps(value, ensure_ascii=False)}"
+                 for name, value in inputs.items()]
+    except (ValueError, AttributeError):
+        lines = [inputs_json]
+    text = "\n".join(["Inputs as run:", *lines])
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _gpu_blurred(step: Step) -> bool:
@@ -134,7 +147,9 @@ class StepTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and attr in GPU_ATTRS:
             return _gpu_tooltip(step)
         if role == Qt.ItemDataRole.ToolTipRole and attr == "node_title":
-            return step.inputs_json
+            return inputs_tooltip(step.inputs_json)
+        if role == Qt.ItemDataRole.ToolTipRole and attr in ("node_type", "step_comment"):
+            return str(value) or None  # the full text of a cut-off cell
         return None
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
