@@ -64,6 +64,11 @@ class StepsPanel(QWidget):
         header.setSectionsMovable(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
+        # Starting widths (a saved layout replaces them): ids are short, names are not.
+        header.setDefaultSectionSize(self.fontMetrics().horizontalAdvance("0000.000 GiB") + 12)
+        for column, text in ((0, "Node 0000"), (1, "CLIP Text Encode (Prompt)"),
+                             (2, "CheckpointLoaderSimple")):
+            header.resizeSection(column, self.fontMetrics().horizontalAdvance(text) + 12)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.run_label = QLabel("No run shown.")
         self.comment_edit = QLineEdit()
