@@ -60,7 +60,6 @@ class ProfilerDock(QDockWidget):
         self._store = ProfilerStore(ctx.database)
         self._tasks = GuardedTasks(ctx.tasks, self)
         self._run: ProfileRun | None = None
-        self._record: RunRecord | None = None
         self.options = RunOptions()  # tests may swap in a fake NVML
         self._bridge = _RunBridge(self)
         self._bridge.updated.connect(self._on_live_update)
@@ -234,7 +233,6 @@ class ProfilerDock(QDockWidget):
         self.status_label.setText("Nodes updated.")
         if self._run is not None:
             return
-        self._record = None
         self.steps.show_run(None, steps, f"Nodes of {name} (not run yet): select nodes to "
                                          "add them to a group.")
         self.groups.set_steps(steps)
@@ -285,7 +283,6 @@ class ProfilerDock(QDockWidget):
         self._run = ProfileRun(request, self._store, self.options,
                                on_update=self._bridge.updated.emit,
                                on_samples=self._bridge.sampled.emit)
-        self._record = None
         self.steps.show_run(None, [])
         self.charts_page.clear()
         self.controls.set_running(True)
@@ -359,7 +356,6 @@ class ProfilerDock(QDockWidget):
         self.open_run(run_id, then_show_steps=True)
 
     def _show_record(self, record: RunRecord) -> None:
-        self._record = record
         self.steps.show_run(record, record.steps)
         self.groups.set_steps(record.steps)
         self.charts_page.show_run(record.id, record.steps)
