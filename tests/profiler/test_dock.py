@@ -261,6 +261,9 @@ def test_groups_can_be_set_up_before_any_run_and_runs_are_deleted_only_when_conf
     groups.add_selected_nodes()
     qtbot.waitUntil(lambda: groups.model.index(0, 4).data() == "8", timeout=5000)
     assert dock._store.list_groups()[0].node_ids == ["8"]
+    row_8 = model.index(model.row_of("8"), 0)  # the node carries its group's colour
+    assert row_8.data(Qt.ItemDataRole.DecorationRole).name() == dock._store.list_groups()[0].color
+    assert row_8.data(Qt.ItemDataRole.ToolTipRole) == "Groups: Décodage «VAE»"
     assert groups.model.setData(groups.model.index(0, 0), "Decode")  # renamed in place (F2)
     qtbot.waitUntil(lambda: groups.model.index(0, 0).data() == "Decode", timeout=5000)
     groups.set_colour(groups.model.group_id(0), "#ff0000")
@@ -269,6 +272,7 @@ def test_groups_can_be_set_up_before_any_run_and_runs_are_deleted_only_when_conf
     groups.delete_selected()
     qtbot.waitUntil(lambda: groups.model.rowCount() == 0, timeout=5000)
     assert dock._store.list_groups() == [] and "No groups yet" in groups.hint_label.text()
+    assert model.index(model.row_of("8"), 0).data(Qt.ItemDataRole.DecorationRole) is None
 
     history = dock.history
     qtbot.waitUntil(lambda: history.empty_label.isHidden() is False, timeout=5000)

@@ -136,6 +136,7 @@ class ProfilerDock(QDockWidget):
         self.steps.run_comment_edited.connect(self._save_run_comment)
         self.groups = GroupsPanel(self._store, self._tasks, self.steps.selected_node_ids,
                                   self._show_error, self)
+        self.groups.memberships_changed.connect(self.steps.step_model.set_groups)
         self.history = HistoryPanel(self._store, self._tasks, self._show_error, self)
         self.history.open_requested.connect(self._open_from_history)
         self.history.message.connect(self.status_label.setText)

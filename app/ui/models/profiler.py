@@ -6,7 +6,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from app.profiler.compare import Comparison, GroupTotal
@@ -102,6 +109,7 @@ class StepTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._steps: list[Step] = []
         self._running: str | None = None
+        self._groups: dict[str, tuple[str, str]] = {}  # node id -> (colour, group names)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._steps)
@@ -144,6 +152,12 @@ class StepTableModel(QAbstractTableModel):
             return step.node_id
         if role == Qt.ItemDataRole.BackgroundRole and step.node_id == self._running:
             return RUNNING_BRUSH
+        if attr == "node_id" and step.node_id in self._groups:
+            colour, names = self._groups[step.node_id]
+            if role == Qt.ItemDataRole.DecorationRole:
+                return QColor(colour)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Groups: {names}"
         if role == Qt.ItemDataRole.ToolTipRole and attr in GPU_ATTRS:
             return _gpu_tooltip(step)
         if role == Qt.ItemDataRole.ToolTipRole and attr == "node_title":
@@ -163,6 +177,14 @@ class StepTableModel(QAbstractTableModel):
         return True
 
     # -- feeding -----------------------------------------------------------------------
+    @Slot(object)
+    def set_groups(self, marks: dict[str, tuple[str, str]]) -> None:
+        """Mark member nodes with their group's colour (node id -> (colour, group names))."""
+        self._groups = dict(marks)
+        if self._steps:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._steps) - 1, 0),
+                                  [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole])
+
     def steps(self) -> list[Step]:
         return list(self._steps)
 

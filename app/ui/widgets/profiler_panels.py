@@ -50,6 +50,9 @@ def _table(model, selection=QAbstractItemView.SelectionMode.ExtendedSelection) -
 class GroupsPanel(QWidget):
     """Create, rename (in place), colour and delete groups; assign the table's selected nodes."""
 
+    #: {node_id: (colour, "group, group")} after every change, for the step table's marks
+    memberships_changed = Signal(object)
+
     def __init__(self, store: ProfilerStore, tasks: GuardedTasks,
                  selected_nodes: Callable[[], list[str]],
                  on_error: Callable[[BaseException], None], parent: QWidget | None = None):
@@ -90,6 +93,13 @@ class GroupsPanel(QWidget):
 
     def _show_totals(self, totals: list) -> None:
         self.model.set_totals(totals)
+        marks: dict[str, tuple[str, str]] = {}
+        for total in totals:  # the first group (by name) gives the colour
+            for node_id in total.group.node_ids:
+                colour, names = marks.get(node_id, (total.group.color, ""))
+                marks[node_id] = (colour, f"{names}, {total.group.name}" if names
+                                  else total.group.name)
+        self.memberships_changed.emit(marks)
         self.hint_label.setText(GROUPS_HINT if not totals else
                                 "Totals are over the run shown in the Steps tab. Double-click "
                                 "a name (or F2) to rename it.")
