@@ -12,6 +12,7 @@ from app.ui.models.profiler import (
     COMMENT_COLUMN,
     RUNNING_BRUSH,
     STEP_COLUMNS,
+    NodeIdRole,
     SortRole,
     StepTableModel,
 )
@@ -169,3 +170,35 @@ def test_title_tooltip_lists_the_inputs_as_run(qtbot):
     assert tip.splitlines() == ["Inputs as run:", "seed: 42", 'model: ["4", 0]',
                                 'text: "café"']
     assert "not json" in model.index(1, 1).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_comparison_sorts_by_the_numbers_and_marks_regressions(qtmodeltester):
+    from datetime import datetime
+
+    from PySide6.QtCore import QSortFilterProxyModel
+
+    from app.profiler.compare import compare_runs
+    from app.profiler.records import RunRecord, RunSummary
+    from app.ui.models.profiler import REGRESSION_BRUSH, ComparisonModel
+
+    def run(run_id, times):
+        summary = RunSummary(run_id, datetime(2026, 11, 21), f"r{run_id}", "completed", 9.0)
+        return RunRecord(summary, [Step(n, n, "T", exec_time=t, vram_max=GIB)
+                                   for n, t in times.items()])
+
+    model = ComparisonModel()
+    model.set_comparison(compare_runs(run(1, {"3": 2.0, "8": 0.4, "10": 9.0}),
+                                      run(2, {"3": 1.0, "8": 1.4, "10": 9.05, "20": 0.1})))
+    qtmodeltester.check(model)
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SortRole)
+    proxy.sort(4, Qt.SortOrder.DescendingOrder)  # Δ time, biggest first
+    order = [proxy.index(r, 0).data(NodeIdRole) for r in range(proxy.rowCount())]
+    assert order[:3] == ["8", "10", "3"]  # +1.0 s, +0.05 s, -1.0 s (not text order)
+    assert model.regressed_nodes() == ["8"]
+    row_8 = proxy.index(0, 4)
+    assert row_8.data() == "+1.000 s" and row_8.data(Qt.ItemDataRole.ForegroundRole) == \
+        REGRESSION_BRUSH
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 0).data(NodeIdRole) for r in range(4)] == ["3", "8", "10", "20"]

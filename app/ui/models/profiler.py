@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -275,7 +276,7 @@ class ComparisonModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[tuple[str, ...], str | None, str]] = []
+        self._rows: list[_Row] = []
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -292,14 +293,16 @@ class ComparisonModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        cells, state, node_id = self._rows[index.row()]
+        row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return cells[index.column()]
+            return row.cells[index.column()]
+        if role == SortRole:
+            return row.keys[index.column()]
         if role == NodeIdRole:
-            return node_id
-        if role == Qt.ItemDataRole.ForegroundRole and state == "regressed":
+            return row.node_id
+        if role == Qt.ItemDataRole.ForegroundRole and row.state == "regressed":
             return REGRESSION_BRUSH
-        if role == Qt.ItemDataRole.ForegroundRole and state == "improved":
+        if role == Qt.ItemDataRole.ForegroundRole and row.state == "improved":
             return IMPROVEMENT_BRUSH
         return None
 
@@ -309,10 +312,23 @@ class ComparisonModel(QAbstractTableModel):
         self.endResetModel()
 
     def regressed_nodes(self) -> list[str]:
-        return [node for _cells, state, node in self._rows if state == "regressed"]
+        return [row.node_id for row in self._rows if row.state == "regressed"]
 
 
-def _comparison_rows(comparison: Comparison) -> list[tuple[tuple[str, ...], str | None, str]]:
+def _delta_key(value: Any) -> Any:
+    # Deltas go below zero: a missing figure sorts past every number (-inf), not as -1.
+    return float("-inf") if value is None else _sort_key(value)
+
+
+@dataclass(frozen=True)
+class _Row:
+    cells: tuple[str, ...]
+    keys: tuple[Any, ...]  # what each column sorts by (numbers, not their text)
+    state: str | None       # "regressed" | "improved" | None
+    node_id: str
+
+
+def _comparison_rows(comparison: Comparison) -> list[_Row]:
     rows = []
     for d in comparison.rows:
         d_time = "" if d.d_time is None else f"{d.d_time:+.3f} s"
@@ -321,15 +337,22 @@ def _comparison_rows(comparison: Comparison) -> list[tuple[tuple[str, ...], str 
         note = "regression" if d.regressed else ("improvement" if d.improved else "")
         time_a = "cached" if d.cached_a else seconds(d.time_a)
         time_b = "cached" if d.cached_b else seconds(d.time_b)
-        rows.append(((f"{d.node_id} {d.node_title}", d.node_type, time_a, time_b, d_time,
-                      gib(d.vram_a), gib(d.vram_b), d_vram, note), state, d.node_id))
+        values = (d.node_id, d.node_type, d.time_a, d.time_b, d.d_time, d.vram_a, d.vram_b,
+                  d.d_vram, note)
+        rows.append(_Row((f"{d.node_id} {d.node_title}", d.node_type, time_a, time_b, d_time,
+                          gib(d.vram_a), gib(d.vram_b), d_vram, note),
+                         tuple(map(_delta_key, values)), state, d.node_id))
     for label, steps in (("only in A", comparison.only_a), ("only in B", comparison.only_b)):
         for s in steps:
             a, b = (s, None) if label == "only in A" else (None, s)
-            rows.append(((f"{s.node_id} {s.node_title}", s.node_type,
-                          seconds(a.exec_time) if a else "", seconds(b.exec_time) if b else "",
-                          "", gib(a.vram_max) if a else "", gib(b.vram_max) if b else "", "",
-                          label), None, s.node_id))
+            values = (s.node_id, s.node_type, a.exec_time if a else None,
+                      b.exec_time if b else None, None, a.vram_max if a else None,
+                      b.vram_max if b else None, None, label)
+            rows.append(_Row((f"{s.node_id} {s.node_title}", s.node_type,
+                              seconds(a.exec_time) if a else "",
+                              seconds(b.exec_time) if b else "", "",
+                              gib(a.vram_max) if a else "", gib(b.vram_max) if b else "", "",
+                              label), tuple(map(_delta_key, values)), None, s.node_id))
     return rows
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,13 @@ from app.profiler.compare import Comparison, compare_runs, group_totals
 from app.profiler.engine import Step
 from app.profiler.export import export_run
 from app.profiler.store import ProfilerStore
-from app.ui.models.profiler import ComparisonModel, GroupModel, RunIdRole, RunListModel
+from app.ui.models.profiler import (
+    ComparisonModel,
+    GroupModel,
+    RunIdRole,
+    RunListModel,
+    SortRole,
+)
 from app.ui.widgets.profiler_tasks import GuardedTasks
 
 GROUPS_HINT = ("No groups yet. Press New group…, then select nodes in the Steps tab (a run, or "
@@ -189,7 +195,12 @@ class HistoryPanel(QWidget):
         self.runs_view.doubleClicked.connect(lambda index: self.open_requested.emit(
             index.data(RunIdRole)))
         self.comparison_model = ComparisonModel(self)
-        self.comparison_view = _table(self.comparison_model)
+        self.comparison_proxy = QSortFilterProxyModel(self)
+        self.comparison_proxy.setSourceModel(self.comparison_model)
+        self.comparison_proxy.setSortRole(SortRole)
+        self.comparison_view = _table(self.comparison_proxy)
+        self.comparison_view.setSortingEnabled(True)  # e.g. the biggest Δ time first
+        self.comparison_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # run order first
         self.comparison_label = QLabel("Select two runs and press Compare.")
         self.comparison_label.setWordWrap(True)
         self.empty_label = QLabel("No stored runs yet: choose a workflow above and press "
