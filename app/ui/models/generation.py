@@ -27,6 +27,8 @@ ROW_CACHE = 8 * FETCH_BATCH  # records kept; the oldest read go first
 ICON_SIZE = 128
 THUMB_CACHE = 600  # decoded thumbnails kept; a screenful is ~50
 LOADING = "loading"  # placeholder colour key of a row whose record is on its way
+_GALLERY_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole,
+                            Qt.ItemDataRole.ToolTipRole, RequestIdRole, StatusRole, RecordRole})
 _Index = QModelIndex | QPersistentModelIndex
 
 STATUS_COLORS = {"failed": "#c0392b", "cancelled": "#7f8c8d", "pending": "#2980b9",
@@ -130,9 +132,12 @@ class GalleryModel(QAbstractListModel):
 
     def _cached(self, row: int) -> GenerationRecord | None:
         """What ``data`` shows: the cached record, else ask the row source (None meanwhile)."""
-        record = self._cache.get(self._ids[row])
+        rid = self._ids[row]
+        record = self._cache.get(rid)
         if record is not None or self._rows_source is None:
             return record if record is not None else self.record(row)
+        if rid in self._pending:  # on its way: the cheap answer for every repaint meanwhile
+            return None
         wanted = [i for i in self._batch_around(row) if i not in self._pending]
         if wanted:
             self._pending.update(wanted)
@@ -227,8 +232,9 @@ class GalleryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
-            return None
+        if role not in _GALLERY_ROLES or not index.isValid() \
+                or not 0 <= index.row() < len(self._ids):
+            return None  # the delegate asks ~10 roles per tile per paint: answer most at once
         if role == RequestIdRole:
             return self._ids[index.row()]
         record = self._cached(index.row())

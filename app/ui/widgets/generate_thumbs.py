@@ -3,7 +3,8 @@
 Scrolling through 10,000 rows asks for far more thumbnails than anyone looks at. Requests go on
 a bounded last-in-first-out stack: the rows on screen now are decoded first, and requests for
 rows that scrolled far past are dropped (the view asks again if they come back). A couple of
-long-lived pump runnables work the stack, so a fling costs no thread start per row and the
+pump runnables work the stack and linger a moment when it is empty, so a fling costs no
+thread start per row (each start is a GIL hand-over that a busy machine makes slow) and the
 decoders never outnumber what the screen needs.
 
 Decoded images are handed back in batches: pumps put them in a list and a GUI-thread timer
@@ -14,6 +15,7 @@ signal per image.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,7 @@ from app.generation.records import GenerationRecord
 
 DRAIN_MS = 30
 MAX_PENDING = 96  # about two screenfuls of the gallery; older requests are dropped
+PUMP_LINGER_S = 0.5  # an idle pump waits this long for more work before it ends
 Batch = list[tuple[str, QImage]]
 
 
@@ -48,8 +51,8 @@ class _Pump(QRunnable):
     def run(self) -> None:
         loader = self._loader
         while (job := loader.next_job()) is not None:
-            request_id, path = job
-            loader.deliver(request_id, read_scaled(path, loader.size))
+            request_id, relative = job
+            loader.deliver(request_id, read_scaled(loader.data_dir / relative, loader.size))
 
 
 class ThumbnailLoader(QObject):
@@ -61,7 +64,7 @@ class ThumbnailLoader(QObject):
                  parent: QObject | None = None, max_threads: int = 2, size: int = 128,
                  max_pending: int = MAX_PENDING) -> None:
         super().__init__(parent)
-        self._data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir)
         self.on_loaded = on_loaded
         self.size = size  # decoded at the gallery's icon size: 64 KB per cached icon
         self._max_threads = max_threads
@@ -69,11 +72,12 @@ class ThumbnailLoader(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self.closed = threading.Event()
-        self._lock = threading.Lock()
-        self._stack: deque[tuple[str, Path]] = deque()
+        self._lock = threading.Condition()
+        self._stack: deque[tuple[str, str]] = deque()
         self._wanted: set[str] = set()  # on the stack or being decoded
         self._unreadable: set[str] = set()  # decoded to nothing once: not asked again
-        self._pumps = 0
+        self._pumps = 0  # started and not ended
+        self._idle = 0  # of those, waiting for work
         self._done: Batch = []
         self.dropped = 0  # requests dropped because newer ones pushed them out (benchmark)
         self._timer = QTimer(self)
@@ -88,12 +92,14 @@ class ThumbnailLoader(QObject):
             if record.id in self._wanted or record.id in self._unreadable:
                 return
             self._wanted.add(record.id)
-            self._stack.append((record.id, self._data_dir / record.thumbnail_paths[0]))
+            self._stack.append((record.id, record.thumbnail_paths[0]))
             while len(self._stack) > self._max_pending:
                 old, _path = self._stack.popleft()
                 self._wanted.discard(old)
                 self.dropped += 1
-            if self._pumps < self._max_threads:
+            if self._idle:
+                self._lock.notify()  # a lingering pump takes it: no thread start
+            elif self._pumps < self._max_threads:
                 self._pumps += 1
                 start_pump = True
         if start_pump:
@@ -101,9 +107,18 @@ class ThumbnailLoader(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
-    def next_job(self) -> tuple[str, Path] | None:
-        """Called on a pool thread: the newest request, or None (and the pump ends)."""
+    def next_job(self) -> tuple[str, str] | None:
+        """Called on a pool thread: the newest request, or None (and the pump ends) after
+        ``PUMP_LINGER_S`` without one."""
         with self._lock:
+            deadline = time.monotonic() + PUMP_LINGER_S
+            while not self._stack and not self.closed.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._idle += 1
+                self._lock.wait(remaining)
+                self._idle -= 1
             if self._stack and not self.closed.is_set():
                 return self._stack.pop()
             self._pumps -= 1
@@ -127,7 +142,7 @@ class ThumbnailLoader(QObject):
     def _drain(self) -> None:
         with self._lock:
             batch, self._done = self._done, []
-            idle = self._pumps == 0 and not self._stack
+            idle = self._pumps == self._idle and not self._stack  # nothing being decoded
         if idle:
             self._timer.stop()
         if batch and self.on_loaded is not None and not self.closed.is_set():
@@ -138,4 +153,5 @@ class ThumbnailLoader(QObject):
         self._timer.stop()
         with self._lock:
             self._stack.clear()
+            self._lock.notify_all()  # lingering pumps end now
         self._pool.waitForDone(timeout_ms)
