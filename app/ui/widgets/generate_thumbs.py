@@ -27,7 +27,7 @@ from app.generation.records import GenerationRecord
 
 DRAIN_MS = 30
 MAX_PENDING = 96  # about two screenfuls of the gallery; older requests are dropped
-PUMP_LINGER_S = 0.5  # an idle pump waits this long for more work before it ends
+PUMP_LINGER_S = 0.25  # an idle pump waits this long for more work (frames come every 16 ms)
 Batch = list[tuple[str, QImage]]
 
 
