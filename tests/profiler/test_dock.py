@@ -365,6 +365,8 @@ def test_interrupt_button_stops_the_run_and_it_is_stored_as_interrupted(dock, fa
         qtbot.waitUntil(lambda: "Running node 3 KSampler" in dock.status_label.text(),
                         timeout=RUN_TIMEOUT)
         assert dock.controls.interrupt_button.isEnabled() and not dock.run_button.isEnabled()
+        dock.history.open_requested.emit(1)  # the live view is not swapped for a stored run
+        assert "A run is in progress" in dock.status_label.text()
         click(qtbot, dock.controls.interrupt_button)
     assert done.args[0].summary.status == "interrupted"
     assert "interrupted" in dock.status_label.text() and dock.run_button.isEnabled()

@@ -354,6 +354,10 @@ class ProfilerDock(QDockWidget):
 
     @Slot(int)
     def _open_from_history(self, run_id: int) -> None:
+        if self._run is not None:  # the live table and charts belong to the running profile
+            self.status_label.setText("A run is in progress: open stored runs when it ends "
+                                      "(or Interrupt it).")
+            return
         self.open_run(run_id, then_show_steps=True)
 
     def _show_record(self, record: RunRecord) -> None:
