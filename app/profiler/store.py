@@ -51,6 +51,15 @@ def _writing(what: str) -> Iterator[None]:
         raise StorageFailed(f"Could not store {what} in the profiler database: {reason}.") from exc
 
 
+def _fit(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """Cut texts to their column's length: PostgreSQL refuses longer ones (SQLite does not),
+    and a long node title must not cost the whole run."""
+    columns = model.__table__.c
+    return {key: value[:columns[key].type.length]
+            if isinstance(value, str) and getattr(columns[key].type, "length", None) else value
+            for key, value in values.items()}
+
+
 class GroupNameTaken(ProfilerError):
     def __init__(self, name: str) -> None:
         super().__init__(f"A group named '{name}' already exists.")
@@ -81,9 +90,10 @@ class ProfilerStore:
                   sampler_info: str = "") -> int:
         """Create the run row (status "running") so that samples can stream in."""
         with _writing("the new run"), self._db.session() as session:
-            row = ProfilerRun(name=name, workflow_hash=workflow_hash, backend=backend,
-                              forced=forced, profile_id=profile_id, interval_ms=interval_ms,
-                              sampler_info=sampler_info, status="running")
+            row = ProfilerRun(**_fit(ProfilerRun, dict(
+                name=name, workflow_hash=workflow_hash, backend=backend, forced=forced,
+                profile_id=profile_id, interval_ms=interval_ms, sampler_info=sampler_info,
+                status="running")))
             session.add(row)
             session.flush()
             return row.id
@@ -111,8 +121,8 @@ class ProfilerStore:
             row.prompt_id = prompt_id
             session.execute(delete(ProfilerStep).where(ProfilerStep.run_id == run_id))
             session.add_all(
-                ProfilerStep(run_id=run_id, position=i,
-                             **{name: getattr(step, name) for name in STEP_FIELDS})
+                ProfilerStep(run_id=run_id, position=i, **_fit(
+                    ProfilerStep, {name: getattr(step, name) for name in STEP_FIELDS}))
                 for i, step in enumerate(steps))
 
     def fail_abandoned_runs(self, stale_after: timedelta = timedelta(minutes=2)) -> int:
@@ -172,7 +182,7 @@ class ProfilerStore:
     def _update_run(self, run_id: int, **values: Any) -> None:
         with self._db.session() as session:
             done = session.execute(update(ProfilerRun).where(ProfilerRun.id == run_id)
-                                   .values(**values))
+                                   .values(**_fit(ProfilerRun, values)))
             if done.rowcount == 0:
                 raise RunNotFound(run_id)
 

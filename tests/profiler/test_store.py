@@ -203,3 +203,14 @@ def test_run_dates_are_shown_in_local_time(monkeypatch):
     finally:
         monkeypatch.undo()  # the test process's own zone again
         time.tzset()
+
+
+def test_very_long_names_are_cut_to_what_the_columns_hold(store):
+    run_id = store.begin_run(name="n" * 1000, backend="http://" + "h" * 900)
+    store.finish_run(run_id, status="completed", total_time=1.0,
+                     steps=[Step("3", "T" * 2000, "K" * 700, exec_time=1.0)])
+    record = store.get_run(run_id)
+    assert len(record.summary.name) == 300 and len(record.summary.backend) == 500
+    assert (len(record.steps[0].node_title), len(record.steps[0].node_type)) == (500, 300)
+    store.rename_run(run_id, "r" * 400)
+    assert store.get_run(run_id).summary.name == "r" * 300
