@@ -217,7 +217,8 @@ class ProfilerStore:
             raise ProfilerError("A group needs a name.")
         try:
             with self._db.session() as session:
-                row = ProfilerGroup(name=name, color=color, description=description)
+                row = ProfilerGroup(**_fit(ProfilerGroup, dict(
+                    name=name, color=color, description=description)))
                 session.add(row)
                 session.flush()
                 return row.id
@@ -231,7 +232,7 @@ class ProfilerStore:
         try:
             with self._db.session() as session:
                 session.execute(update(ProfilerGroup).where(ProfilerGroup.id == group_id)
-                                .values(**values))
+                                .values(**_fit(ProfilerGroup, values)))
         except IntegrityError as exc:
             raise GroupNameTaken(values.get("name", "")) from exc
 
