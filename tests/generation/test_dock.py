@@ -113,6 +113,11 @@ def test_generate_progress_gallery_viewer_regenerate_delete(
     index = model.index(0)
     qtbot.waitUntil(lambda: model.data(index, Qt.ItemDataRole.DecorationRole)
                     .availableSizes() == [QSize(128, 64)], timeout=5_000)  # the real thumbnail
+    done = record_at(qtbot, model)
+    assert dock.run_panel.result_shown == done.id  # the finished image replaces the preview
+    assert dock.run_panel.preview.pixmap().size() == QSize(256, 128)
+    qtbot.mouseClick(dock.run_panel.preview, Qt.MouseButton.LeftButton)
+    assert ctx.central.currentWidget() is dock.viewer and dock.viewer_request == done.id
 
     dock.tabs.setCurrentWidget(dock.history)
     rect = dock.history.gallery.visualRect(index)
@@ -272,7 +277,7 @@ def test_a_full_disk_when_saving_the_form_is_said_and_generating_still_works(
     model = dock.gallery_model
     qtbot.waitUntil(lambda: status_at(model) == "completed", timeout=10_000)
     text = dock.message.text()
-    assert "Queued on" in text and "could not be saved" in text and "No space left" in text
+    assert text.startswith("Done") and "could not be saved" in text and "No space left" in text
     monkeypatch.undo()  # room again: the next save works and the warning goes
     qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=10_000)

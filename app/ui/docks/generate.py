@@ -111,6 +111,7 @@ class GenerateDock(RequestActions, QDockWidget):
         self.queue_model = QueueModel(self)
         self.run_panel = RunPanel(self.queue_model, self)
         self.run_panel.cancel_requested.connect(self.cancel)
+        self.run_panel.result_clicked.connect(self.open_request)
         self.thumbnails = ThumbnailLoader(self.ctx.paths.data_dir, parent=self)
         self.rows = RecordLoader(self.store.records, self)
         self.gallery_model = GalleryModel(self.store, self.thumbnails, self, rows=self.rows)
@@ -227,6 +228,9 @@ class GenerateDock(RequestActions, QDockWidget):
         if record.status in ("pending", "processing"):
             self._say(f"Queued on {record.backend}.")
             self.run_panel.follow(record.id)
+            fresh = self.store.find(record.id)
+            if fresh is not None and fresh.status not in ("pending", "processing"):
+                self._on_update(RequestChanged(fresh.id, fresh.status))  # it already ended
         elif record.status == "completed":  # a Retry that only fetched the images again
             self._say(f"The images were fetched again from {record.backend}.")
 
@@ -277,10 +281,15 @@ class GenerateDock(RequestActions, QDockWidget):
                 record = self.store.find(update.request_id)
                 text = record.status if record is None or not record.error \
                     else f"{record.status}: {record.error}"
-                self.run_panel.finished(update.request_id, text)
-                if record is not None and record.error and update.request_id == \
-                        self.run_panel.request_id:
-                    self._say(f"{record.status.capitalize()}: {record.error}")
+                thumbs = record.thumbnail_paths if record is not None else ()
+                followed = self.run_panel.running == update.request_id
+                self.run_panel.finished(update.request_id, text, self.ctx.paths.data_dir
+                                        / thumbs[0] if thumbs else None)
+                if record is not None and followed:
+                    self._say(f"{record.status.capitalize()}: {record.error}" if record.error
+                              else "Done: click the image for the full size; all your images "
+                              "are in History." if record.status == "completed"
+                              else record.status.capitalize() + ".")
                 if record is not None:  # a checkpoint seen for the first time joins the filter
                     self.history.add_model(record.checkpoint_model)
             if update.request_id == self.viewer_request:

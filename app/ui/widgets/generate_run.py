@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -29,6 +30,7 @@ class RunPanel(QWidget):
     """Progress of the request that runs now, plus every pending one (each cancellable)."""
 
     cancel_requested = Signal(str)  # request id
+    result_clicked = Signal(str)  # request id whose finished image is shown in the preview
 
     def __init__(self, queue_model: QueueModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,8 +50,11 @@ class RunPanel(QWidget):
         self.preview.setFixedSize(PREVIEW_SIZE, PREVIEW_SIZE)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("background: #222; color: #aaa")
-        self.preview.setText("No preview")
+        self.preview.setText("The sampler's live preview\nshows here")
+        self.preview.installEventFilter(self)
         self.preview_count = 0
+        self.result_shown: str | None = None
+        self.running: str | None = None  # the followed request until it ends
         self.queue = QListView(self)
         self.queue.setObjectName("run.queue")
         self.queue.setModel(queue_model)
@@ -87,6 +92,10 @@ class RunPanel(QWidget):
         """Show this request's progress from now on."""
         if request_id != self.request_id:
             self.request_id = request_id
+            self.running = request_id
+            self.result_shown = None
+            self.preview.setToolTip("")
+            self.preview.unsetCursor()
             self._started = None
             self.step_bar.setRange(0, 1)
             self.step_bar.setValue(0)
@@ -115,8 +124,19 @@ class RunPanel(QWidget):
                 Qt.TransformationMode.SmoothTransformation))
             self.preview_count += 1
 
-    def finished(self, request_id: str, text: str) -> None:
+    def finished(self, request_id: str, text: str, thumbnail: Path | None = None) -> None:
+        """The request ended; a completed one shows its first image (click: the viewer)."""
         if request_id == self.request_id:
+            self.running = None
+            if thumbnail is not None:
+                result = QPixmap(str(thumbnail))  # a small JPEG: decoding it is quick
+                if not result.isNull():
+                    self.preview.setPixmap(result.scaled(
+                        PREVIEW_SIZE, PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation))
+                    self.result_shown = request_id
+                    self.preview.setToolTip("Click to open the full image")
+                    self.preview.setCursor(Qt.CursorShape.PointingHandCursor)
             if self.step_bar.value() < self.step_bar.maximum() and text == "completed":
                 self.step_bar.setFormat("done (sampler cached)")  # no step was reported
                 self.step_bar.setValue(self.step_bar.maximum())
@@ -126,6 +146,13 @@ class RunPanel(QWidget):
 
     def stop(self) -> None:
         self._ticker.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.preview and event.type() == QEvent.Type.MouseButtonRelease \
+                and self.result_shown is not None:
+            self.result_clicked.emit(self.result_shown)
+            return True
+        return super().eventFilter(watched, event)
 
     @Slot()
     def _tick(self) -> None:
