@@ -41,4 +41,4 @@ class GuardedTasks:
         # Errors after close still reach the log through the runner's default handler.
         guarded_error = self._guard(on_error) if on_error is not None else None
         return self._tasks.run(fn, *args, on_done=self._guard(on_done) or (lambda _r: None),
-                               on_error=guarded_error, name=name)
+                               on_error=guarded_error, name=name, owner=self._owner)
