@@ -108,16 +108,27 @@ class GenerationService(EventHandlerMixin):
         return options
 
     def known_options(self, url: str | None = None) -> ModelOptions | None:
-        """Last known options (from the database, so the form works offline)."""
+        """Last known options (from the database, so the form works offline).
+
+        Without ``url``: what any configured backend offers, models and samplers joined, so
+        a model only one backend has can be asked for (dispatch then sends it there); the
+        limits are the first known backend's.
+        """
         urls = [url] if url else self.backends()
-        for candidate in urls:
-            options = self.store.load_options(candidate)
-            if options is not None:
-                checkpoints = self.store.known_models(CHECKPOINT, candidate)
-                loras = self.store.known_models(LORA, candidate)
-                return ModelOptions(**{**options.__dict__, "checkpoints": tuple(checkpoints),
-                                       "loras": tuple(loras)})
-        return None
+        known = [(u, o) for u in urls if (o := self.store.load_options(u)) is not None]
+        if not known:
+            return None
+
+        def models(kind: str) -> tuple[str, ...]:
+            return tuple(sorted({m for u, _ in known for m in self.store.known_models(kind, u)}))
+
+        def joined(values: list[tuple[str, ...]]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(v for group in values for v in group))
+
+        return ModelOptions(**{**known[0][1].__dict__, "checkpoints": models(CHECKPOINT),
+                               "loras": models(LORA),
+                               "samplers": joined([o.samplers for _, o in known]),
+                               "schedulers": joined([o.schedulers for _, o in known])})
 
     # -- submitting ----------------------------------------------------------------------
     def submit(self, params: GenerationParams, *, backend: str | None = None,

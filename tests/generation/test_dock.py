@@ -26,7 +26,8 @@ pytestmark = pytest.mark.integration
 
 def fill_form(dock, qtbot, width: int = 128) -> None:
     form = dock.form
-    qtbot.waitUntil(lambda: form.checkpoint.count() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: form.checkpoint.findText("random_sd15.safetensors") >= 0,
+                    timeout=10_000)
     form.checkpoint.setEditText("random_sd15.safetensors")
     qtbot.mouseClick(form.loras.add_button, Qt.MouseButton.LeftButton)
     row = form.loras.rows[0]
@@ -443,3 +444,26 @@ def test_the_gallery_menu_regenerates_copies_and_opens_the_folder(
     again = record_at(qtbot, model)
     assert again.params.sampler.seed != first.params.sampler.seed
     assert again.params.with_seed(first.params.sampler.seed) == first.params
+
+
+def test_a_model_only_the_second_backend_has_can_be_chosen_and_goes_there(
+        make_window, fake_comfy, fake_comfy_factory, qtbot):  # noqa: F811
+    other = fake_comfy_factory()
+    other.scenario.models["checkpoints"] = ["only_here.safetensors"]
+    window, _ctx = make_window(fake_comfy.url, other.url)
+    dock = window.generate_dock
+    form = dock.form
+    qtbot.waitUntil(lambda: form.checkpoint.findText("only_here.safetensors") >= 0
+                    and form.checkpoint.findText("sub/other.safetensors") >= 0, timeout=10_000)
+    fill_form(dock, qtbot)  # random_sd15 on the first backend only
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    model = dock.gallery_model
+    qtbot.waitUntil(lambda: status_at(model) == "completed", timeout=10_000)
+    assert record_at(qtbot, model).backend == fake_comfy.url
+    form.loras.set_specs([])  # the second backend has no LoRA
+    form.checkpoint.setEditText("only_here.safetensors")
+    qtbot.mouseClick(dock.generate_button, Qt.MouseButton.LeftButton)
+    assert form.visible_errors() == {}
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and status_at(model) == "completed",
+                    timeout=10_000)
+    assert record_at(qtbot, model).backend == other.url

@@ -158,7 +158,7 @@ class GenerateDock(RequestActions, QDockWidget):
 
     def _restore(self) -> None:
         section = self.ctx.settings.section(SECTION)
-        options = self.service.known_options(self.ctx.backends.active_url)
+        options = self.service.known_options()  # every configured backend's models
         if options is not None:
             self.form.set_options(options)
         if isinstance(section.get("form"), dict):
@@ -198,14 +198,17 @@ class GenerateDock(RequestActions, QDockWidget):
     def _on_connection(self, url: str, connected: bool, _reason: str) -> None:
         if not connected:
             return
-        self.ctx.tasks.run(self.service.sync_models, url, name="sync models",
-                           on_done=self._live(lambda options, u=url: self._options_synced(
-                               u, options)),
-                           on_error=self._on_error)
+        self.ctx.tasks.run(self._sync_models, url, name="sync models",
+                           on_done=self._live(self._options_synced), on_error=self._on_error)
         self.ctx.tasks.run(self.service.recover, on_error=self._on_error, name="recover")
 
-    def _options_synced(self, url: str, options: Any) -> None:
-        if url == self.ctx.backends.active_url:
+    def _sync_models(self, url: str) -> Any:
+        """Worker: remember ``url``'s models, then what all backends offer together."""
+        self.service.sync_models(url)
+        return self.service.known_options()
+
+    def _options_synced(self, options: Any) -> None:
+        if options is not None:
             self.form.set_options(options)
 
     # -- generate / cancel ----------------------------------------------------------------
