@@ -467,3 +467,19 @@ def test_a_model_only_the_second_backend_has_can_be_chosen_and_goes_there(
     qtbot.waitUntil(lambda: model.rowCount() == 2 and status_at(model) == "completed",
                     timeout=10_000)
     assert record_at(qtbot, model).backend == other.url
+
+
+def test_removing_a_backend_in_the_settings_drops_its_models_from_the_form(
+        make_window, fake_comfy, fake_comfy_factory, qtbot):  # noqa: F811
+    other = fake_comfy_factory()
+    other.scenario.models["checkpoints"] = ["only_here.safetensors"]
+    window, ctx = make_window(fake_comfy.url, other.url)
+    form = window.generate_dock.form
+    qtbot.waitUntil(lambda: form.checkpoint.findText("only_here.safetensors") >= 0,
+                    timeout=10_000)
+    ctx.settings.backends = [b for b in ctx.settings.backends if b.url != other.url]
+    ctx.backends.reconfigure(ctx.settings)  # what the Settings dialog does after saving
+    ctx.signals.settings_changed.emit()
+    qtbot.waitUntil(lambda: form.checkpoint.findText("only_here.safetensors") < 0,
+                    timeout=5_000)
+    assert form.checkpoint.findText("random_sd15.safetensors") >= 0

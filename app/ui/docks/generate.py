@@ -80,6 +80,7 @@ class GenerateDock(RequestActions, QDockWidget):
         self._build()
         hub.backend_event.connect(self._on_backend_event)
         hub.connection_changed.connect(self._on_connection)
+        ctx.signals.settings_changed.connect(self._settings_changed)
         self._restore()
         self._poll_timer = self._timer(EXTERNAL_POLL_MS, self.poll_external)
         self._drain_timer = self._timer(DRAIN_MS, self._drain_updates)
@@ -201,6 +202,12 @@ class GenerateDock(RequestActions, QDockWidget):
         self.ctx.tasks.run(self._sync_models, url, name="sync models",
                            on_done=self._live(self._options_synced), on_error=self._on_error)
         self.ctx.tasks.run(self.service.recover, on_error=self._on_error, name="recover")
+
+    @Slot()
+    def _settings_changed(self) -> None:
+        """Backends may have been added or removed: offer what the configured ones have."""
+        self.ctx.tasks.run(self.service.known_options, name="known models",
+                           on_done=self._live(self._options_synced), on_error=self._on_error)
 
     def _sync_models(self, url: str) -> Any:
         """Worker: remember ``url``'s models, then what all backends offer together."""
@@ -365,6 +372,7 @@ class GenerateDock(RequestActions, QDockWidget):
         self.save_form()
         self.ctx.backends.backend_event.disconnect(self._on_backend_event)
         self.ctx.backends.connection_changed.disconnect(self._on_connection)
+        self.ctx.signals.settings_changed.disconnect(self._settings_changed)
         self.service.remove_listener(self._updates.put)
         self.thumbnails.shutdown()
         self.rows.shutdown()
