@@ -194,7 +194,9 @@ class ImageViewer(QWidget):
         buttons["previous"].clicked.connect(lambda: self.show_index(self._current - 1))
         buttons["next"].clicked.connect(lambda: self.show_index(self._current + 1))
         buttons["fit"].clicked.connect(self.view.fit)
-        buttons["one"].clicked.connect(lambda: self.view.set_zoom(1.0))
+        # 1:1 is one image pixel per screen pixel, also on a high-DPI screen.
+        buttons["one"].clicked.connect(
+            lambda: self.view.set_zoom(1.0 / self.view.devicePixelRatioF()))
         buttons["zoom_in"].clicked.connect(lambda: self.view.set_zoom(self.view.zoom * ZOOM_STEP))
         buttons["zoom_out"].clicked.connect(lambda: self.view.set_zoom(self.view.zoom / ZOOM_STEP))
         buttons["regenerate"].clicked.connect(
@@ -299,4 +301,4 @@ class ImageViewer(QWidget):
 
     @Slot(float)
     def _show_zoom(self, factor: float) -> None:
-        self.zoom_label.setText(f"{factor * 100:.0f} %")
+        self.zoom_label.setText(f"{factor * self.view.devicePixelRatioF() * 100:.0f} %")
