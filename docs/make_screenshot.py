@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["COMFYDESK_HOME"] = tempfile.mkdtemp(prefix="comfydesk-shot-")
 
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.config import Backend, Settings, SettingsStore, resolve_paths  # noqa: E402
@@ -42,6 +43,10 @@ def main() -> None:
     server.scenario.gpu = GpuSpec()
     server.scenario.step_duration = 0.05
     app = make_application()
+    # Keep the person's own window layout out of this: QSettings go to the temporary home.
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      os.environ["COMFYDESK_HOME"])
     paths = resolve_paths().ensure()
     SettingsStore(paths.settings_file).save(
         Settings(backends=[Backend(server.url, "local")], active_backend=server.url))

@@ -48,6 +48,18 @@ class AppContext:
         value = self.settings.section("profiles").get("selected_id")
         return str(value) if value else None
 
+    def select_profile(self, profile_id: str | None) -> None:
+        """Choose the Image Pool profile used in runs (None: none), save it and announce it."""
+        section = self.settings.section("profiles")
+        if (section.get("selected_id") or None) == (profile_id or None):
+            return
+        if profile_id:
+            section["selected_id"] = profile_id
+        else:
+            section.pop("selected_id", None)
+        self.save_settings()
+        self.signals.profile_selected.emit(profile_id or "")
+
     def save_settings(self) -> None:
         self.settings_store.save(self.settings)
 

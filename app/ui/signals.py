@@ -9,3 +9,4 @@ class AppSignals(QObject):
     """Emitted on the GUI thread; docks connect bound slots (auto-disconnected on deletion)."""
 
     settings_changed = Signal()  # ctx.settings was edited and saved (e.g. the Settings dialog)
+    profile_selected = Signal(str)  # the Image Pool profile used in runs ("" = none)

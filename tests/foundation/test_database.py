@@ -72,3 +72,8 @@ def test_a_locked_database_gives_a_clear_message(tmp_path):
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_migrations_form_one_line():
+    """Two migrations on the same parent would leave two heads and no database would open."""
+    assert script_head() is not None

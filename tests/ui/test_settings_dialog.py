@@ -104,3 +104,18 @@ def test_test_connection_shows_the_comfyui_version(make_window, qtbot, fake_comf
     qtbot.waitUntil(lambda: dialog.test_result.text().startswith("✔"), timeout=5000)
     assert f"ComfyUI 0.3.64 at {fake_comfy.url}" in dialog.test_result.text()
     dialog.reject()
+
+
+def test_choosing_a_profile_is_announced_to_the_profiler(make_window, qtbot, tmp_path):
+    """"Use in runs": picking a profile in Profiles shows at once in the Profiler's run line."""
+    window, ctx = make_window()
+    label = window.profiler_dock.controls.profile_label
+    assert "none" in label.text()
+    with qtbot.waitSignal(ctx.signals.profile_selected) as announced:
+        ctx.select_profile("0123456789abcdef0123456789abcdef")
+    assert announced.args == ["0123456789abcdef0123456789abcdef"]
+    assert "0123456789abcdef0123456789abcdef" in label.text()
+    assert json.loads(ctx.paths.settings_file.read_text())["sections"]["profiles"] == {
+        "selected_id": "0123456789abcdef0123456789abcdef"}
+    ctx.select_profile(None)
+    assert "none" in label.text()

@@ -70,6 +70,7 @@ class ProfilerDock(QDockWidget):
                         on_error=self._show_error, name="profiler abandoned runs")
         self.groups.refresh()
         ctx.backends.active_backend_changed.connect(self._backend_changed)
+        ctx.signals.profile_selected.connect(self._profile_selected)
         ctx.signals.settings_changed.connect(self.refresh_run_context)
         self.refresh_run_context()
 
@@ -175,6 +176,11 @@ class ProfilerDock(QDockWidget):
     @Slot(str)
     def _backend_changed(self, _url: str) -> None:
         self.refresh_run_context()
+
+    @Slot(str)
+    def _profile_selected(self, profile_id: str) -> None:
+        if self._run is None:  # a running profile keeps its own line until it ends
+            self.controls.show_profile(profile_id or None)
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)

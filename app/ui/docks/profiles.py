@@ -257,8 +257,7 @@ class ProfilesDock(ProfileCommands, QDockWidget):
         if profile_id is None:
             return
         if profile_id != self.used_profile_id():
-            self.ctx.settings.section(SECTION)["selected_id"] = profile_id
-            self.ctx.save_settings()
+            self.ctx.select_profile(profile_id)
             self.profile_selected.emit(profile_id)
         self.unnamed_view.clearSelection()
         self._update_runs_label()
@@ -275,8 +274,7 @@ class ProfilesDock(ProfileCommands, QDockWidget):
     @Slot()
     def clear_selection(self) -> None:
         self.table.clearSelection()
-        self.ctx.settings.section(SECTION).pop("selected_id", None)
-        self.ctx.save_settings()
+        self.ctx.select_profile(None)
         self.profile_selected.emit("")
         self._update_runs_label()
         update_actions(self)

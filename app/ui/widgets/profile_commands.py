@@ -24,8 +24,7 @@ class ProfileCommands:
 
     def _then_select(self, entry: Any, message: str) -> None:
         self.show_message(message)
-        self.ctx.settings.section(SECTION)["selected_id"] = entry.id
-        self.ctx.save_settings()
+        self.ctx.select_profile(entry.id)
         self.images.forget()
         self.reload()
 
@@ -82,8 +81,7 @@ class ProfileCommands:
     def delete_profile(self, profile_id: str) -> None:
         def done(deleted: Any) -> None:
             if self.used_profile_id() == profile_id:
-                self.ctx.settings.section(SECTION).pop("selected_id", None)
-                self.ctx.save_settings()
+                self.ctx.select_profile(None)
             self.images.forget()
             self.show_message(
                 f"Deleted “{deleted.entry.name}”. “Undo delete” (Ctrl+Z) brings it back until "
