@@ -59,6 +59,8 @@ def test_each_pending_request_can_be_cancelled_from_the_queue(
         dock.queue_model.record(r).comfyui_prompt_id for r in range(2)), timeout=5_000)
     second = dock.queue_model.record(1)
     queue.setCurrentIndex(dock.queue_model.index(1))
+    dock._refresh_queue()  # a status change elsewhere rebuilds the queue: the pick stays
+    assert [i.row() for i in queue.selectionModel().selectedIndexes()] == [1]
     qtbot.mouseClick(dock.run_panel.cancel_selected, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dock.queue_model.rowCount() == 1, timeout=5_000)
     assert GenerationStore(_ctx.database).get(second.id).status == "cancelled"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -84,6 +84,9 @@ class RunPanel(QWidget):
         layout.addWidget(self.queue_title)
         layout.addWidget(self.queue)
         layout.addWidget(self.cancel_selected)
+        self._kept_selection: list[str] = []
+        queue_model.modelAboutToBeReset.connect(self._remember_selection)
+        queue_model.modelReset.connect(self._restore_selection)
         queue_model.modelReset.connect(self._queue_changed)
         self.queue.selectionModel().selectionChanged.connect(self._queue_changed)
         self._queue_changed()
@@ -165,6 +168,20 @@ class RunPanel(QWidget):
         self.queue_title.setText(f"Queue: {count} request{'s' * (count != 1)} pending or running"
                                  if count else "Queue: nothing pending")
         self.cancel_selected.setEnabled(self.queue.selectionModel().hasSelection())
+
+    @Slot()
+    def _remember_selection(self) -> None:
+        """The queue is rebuilt on every status change: keep what the user picked."""
+        self._kept_selection = [i.data(RequestIdRole)
+                                for i in self.queue.selectionModel().selectedIndexes()]
+
+    @Slot()
+    def _restore_selection(self) -> None:
+        selection = self.queue.selectionModel()
+        for row in range(self._queue_model.rowCount()):
+            index = self._queue_model.index(row)
+            if index.data(RequestIdRole) in self._kept_selection:
+                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
 
     @Slot()
     def _cancel_selected(self) -> None:
