@@ -318,6 +318,7 @@ def test_jobs_from_the_browser_join_the_gallery_and_filters_narrow_it(
     external = record_at(qtbot, model)
     assert external.external and external.sampler_params["seed"] == 5
     assert "completed (external)" in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(0), Qt.ItemDataRole.DisplayRole).startswith("external · ")
     qtbot.waitUntil(lambda: model.data(model.index(0), Qt.ItemDataRole.DecorationRole)
                     .availableSizes() == [QSize(64, 64)], timeout=5_000)
 

@@ -65,6 +65,8 @@ def caption(record: GenerationRecord) -> str:
     text = record.prompt.strip().splitlines()[0] if record.prompt.strip() else "(no prompt)"
     if record.status != "completed" or record.images_missing:
         text = f"{'images missing' if record.images_missing else status_label(record)} · {text}"
+    elif record.external:  # run from the browser or another client on the same ComfyUI
+        text = f"external · {text}"
     return text[:48]
 
 
