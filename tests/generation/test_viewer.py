@@ -66,6 +66,10 @@ def test_a_missing_or_damaged_file_says_so_and_keeps_the_parameters(qtbot, tmp_p
     assert viewer.parameters.toPlainText() == "Prompt: a cat"
     viewer.show_images([], {"Status": "failed (ComfyUI went away)"})
     assert "no image" in viewer.zoom_label.text()
+    viewer.resize(500, 400)  # shown in the centre: a resize re-fits and must keep the reason
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    assert "no image" in viewer.zoom_label.text()
 
 
 def test_a_slow_load_answer_for_an_image_left_behind_is_ignored(qtbot, tmp_path):

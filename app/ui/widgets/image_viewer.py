@@ -164,6 +164,7 @@ class ImageViewer(QWidget):
         self._paths: list[Path] = []
         self._current = 0
         self._load_ticket = 0  # a newer image makes an older, slower load's answer stale
+        self._missing = ""  # why no image is shown, when none is
         self.view = _ImageView(self)
         self.zoom_label = QLabel("", self)
         self.position_label = QLabel("", self)
@@ -286,11 +287,9 @@ class ImageViewer(QWidget):
         has_image = not pixmap.isNull()
         for key in ("fit", "one", "zoom_in", "zoom_out", "open"):
             self.buttons[key].setEnabled(has_image)
+        self._missing = "" if has_image else "no image (the parameters say why)" \
+            if self.view.path is None else f"{self.view.path.name} could not be read"
         self.view.fit()
-        if self.view.path is None:
-            self.zoom_label.setText("no image (the parameters say why)")
-        elif not has_image:
-            self.zoom_label.setText(f"{self.view.path.name} could not be read")
         self.image_shown.emit()
 
     @Slot()
@@ -301,4 +300,6 @@ class ImageViewer(QWidget):
 
     @Slot(float)
     def _show_zoom(self, factor: float) -> None:
-        self.zoom_label.setText(f"{factor * self.view.devicePixelRatioF() * 100:.0f} %")
+        # Without an image a zoom figure means nothing (resizes re-fit): say why instead.
+        self.zoom_label.setText(self._missing
+                                or f"{factor * self.view.devicePixelRatioF() * 100:.0f} %")
