@@ -36,7 +36,10 @@ class _Read(QRunnable):
             log.warning("gallery rows could not be read: %s", exc)
             found = {}
         if not self._loader.closed.is_set():
-            self._loader.loaded.emit(self._ids, found)
+            try:
+                self._loader.loaded.emit(self._ids, found)
+            except RuntimeError:  # the loader was deleted without shutdown: nobody to tell
+                log.debug("gallery rows read after their model was gone")
 
 
 class RecordLoader(QObject):
