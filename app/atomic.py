@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
     A full disk or any other failure leaves the previous file untouched and no temp file behind.
     """
+    import tempfile  # imports random and hashlib: kept off the start-up import path
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -10,25 +10,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.config import Paths, Settings, SettingsStore, database_url, resolve_paths
+from app.ui.central import CentralArea
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
     from app.db import Database
     from app.ui.backends import BackendHub
     from app.ui.signals import AppSignals
     from app.ui.workers import TaskRunner
-
-
-class CentralArea:
-    """What docks may show in the window's centre (image viewer, run view).
-
-    The main window provides the real one; docks call ``show(key, widget)`` to put a widget there
-    (added once per key, raised on later calls).
-    """
-
-    def show(self, key: str, widget: QWidget) -> None:  # pragma: no cover - replaced by the window
-        raise NotImplementedError
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
@@ -25,9 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.context import AppContext, CentralArea
+from app.ui.central import CentralArea
 from app.ui.log_view import LogDock, QtLogHandler
 from app.ui.resources import app_icon
+
+if TYPE_CHECKING:
+    from app.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
