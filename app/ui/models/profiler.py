@@ -21,6 +21,7 @@ from app.profiler.compare import Comparison, GroupTotal
 from app.profiler.engine import Step
 from app.profiler.nvml import GPU_LOAD_WINDOW_S
 from app.profiler.records import RunSummary
+from app.ui.models.base import RowsTableModel
 
 NodeIdRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -219,31 +220,15 @@ class StepTableModel(QAbstractTableModel):
             self.endInsertRows()
 
 
-class RunListModel(QAbstractTableModel):
+class RunListModel(RowsTableModel):
     """Stored runs (newest first): name, date, total, status."""
 
     HEADERS = ("Name", "Date", "Total", "Status")
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._runs: list[RunSummary] = []
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._runs)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._runs)):
+        run: RunSummary | None = self.row_at(index)
+        if run is None:
             return None
-        run = self._runs[index.row()]
         if role == RunIdRole:
             return run.id
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -257,38 +242,20 @@ class RunListModel(QAbstractTableModel):
         return (run.label, run.local_time, seconds(run.total_time), status)[index.column()]
 
     def set_runs(self, runs: Sequence[RunSummary]) -> None:
-        self.beginResetModel()
-        self._runs = list(runs)
-        self.endResetModel()
+        self.set_rows(runs)
 
     def run(self, row: int) -> RunSummary:
-        return self._runs[row]
+        return self._rows[row]
 
     def row_of(self, run_id: int) -> int:
-        return next((i for i, r in enumerate(self._runs) if r.id == run_id), -1)
+        return next((i for i, r in enumerate(self._rows) if r.id == run_id), -1)
 
 
-class ComparisonModel(QAbstractTableModel):
+class ComparisonModel(RowsTableModel):
     """Per node Δtime and ΔVRAM of run B against run A; regressions in red."""
 
     HEADERS = ("Node", "Type", "Time A", "Time B", "Δ time", "VRAM A", "VRAM B", "Δ VRAM",
                "Note")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[_Row] = []
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -356,27 +323,11 @@ def _comparison_rows(comparison: Comparison) -> list[_Row]:
     return rows
 
 
-class GroupModel(QAbstractTableModel):
+class GroupModel(RowsTableModel):
     """Node groups with their totals in the shown run; the name is editable in place."""
 
     HEADERS = ("Group", "Nodes", "Time", "VRAM max", "Members")
     rename_requested = Signal(int, str)
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._totals: list[GroupTotal] = []
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._totals)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -385,9 +336,9 @@ class GroupModel(QAbstractTableModel):
         return flags | Qt.ItemFlag.ItemIsEditable if index.column() == 0 else flags
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._totals)):
+        total: GroupTotal | None = self.row_at(index)
+        if total is None:
             return None
-        total = self._totals[index.row()]
         group = total.group
         if role == GroupIdRole:
             return group.id
@@ -406,13 +357,11 @@ class GroupModel(QAbstractTableModel):
         name = str(value).strip()
         if not name:
             return False
-        self.rename_requested.emit(self._totals[index.row()].group.id, name)
+        self.rename_requested.emit(self._rows[index.row()].group.id, name)
         return True
 
     def set_totals(self, totals: Sequence[GroupTotal]) -> None:
-        self.beginResetModel()
-        self._totals = list(totals)
-        self.endResetModel()
+        self.set_rows(totals)
 
     def group_id(self, row: int) -> int:
-        return self._totals[row].group.id
+        return self._rows[row].group.id

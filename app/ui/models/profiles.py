@@ -8,7 +8,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QAbstractTableModel,
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
@@ -18,7 +17,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QImage
 
 from app.profiles.pool import PoolSlot
-from app.profiles.service import ProfileInfo, UnnamedPool
+from app.profiles.service import ProfileInfo
+from app.ui.models.base import RowsTableModel
 from app.units import human_size
 
 ProfileIdRole = Qt.ItemDataRole.UserRole + 1
@@ -47,43 +47,17 @@ def format_time(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
-class ProfilesTableModel(QAbstractTableModel):
+class ProfilesTableModel(RowsTableModel):
     """Name, images, masks, size on disk, created. Editing the name asks for a rename."""
 
-    COLUMNS = ("Name", "Images", "Masks", "Size", "Created")
+    HEADERS = ("Name", "Images", "Masks", "Size", "Created")
     rename_requested = Signal(str, str)  # profile id, new name
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[ProfileInfo] = []
-
-    def set_rows(self, rows: list[ProfileInfo]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def row_of(self, profile_id: str) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == profile_id), -1)
 
     def info(self, row: int) -> ProfileInfo:
         return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -125,34 +99,8 @@ class ProfilesTableModel(QAbstractTableModel):
         return False
 
 
-class UnnamedPoolsModel(QAbstractTableModel):
-    COLUMNS = ("Pool id", "Images", "Size", "Modified")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[UnnamedPool] = []
-
-    def set_rows(self, rows: list[UnnamedPool]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+class UnnamedPoolsModel(RowsTableModel):
+    HEADERS = ("Pool id", "Images", "Size", "Modified")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
