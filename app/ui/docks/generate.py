@@ -74,6 +74,7 @@ class GenerateDock(RequestActions, QDockWidget):
         self._polling: set[str] = set()
         self._save_problem = ""
         self._shut_down = False
+        self._options_query = 0
         self._on_error = self._live(self._task_failed)
         self._on_submitted = self._live(self._submitted)
         self.viewer_request: str | None = None
@@ -199,20 +200,31 @@ class GenerateDock(RequestActions, QDockWidget):
     def _on_connection(self, url: str, connected: bool, _reason: str) -> None:
         if not connected:
             return
-        self.ctx.tasks.run(self._sync_models, url, name="sync models",
-                           on_done=self._live(self._options_synced), on_error=self._on_error)
+        self.ctx.tasks.run(self.service.sync_models, url, name="sync models",
+                           on_done=self._live(lambda _result: self._refresh_options()),
+                           on_error=self._on_error)
         self.ctx.tasks.run(self.service.recover, on_error=self._on_error, name="recover")
 
     @Slot()
     def _settings_changed(self) -> None:
         """Backends may have been added or removed: offer what the configured ones have."""
-        self.ctx.tasks.run(self.service.known_options, name="known models",
-                           on_done=self._live(self._options_synced), on_error=self._on_error)
+        self._refresh_options()
 
-    def _sync_models(self, url: str) -> Any:
-        """Worker: remember ``url``'s models, then what all backends offer together."""
-        self.service.sync_models(url)
-        return self.service.known_options()
+    def _refresh_options(self) -> None:
+        """Ask (off the GUI thread) what every backend offers; only the newest answer counts.
+
+        Syncs of several backends finish in any order; a query issued after the last one
+        finished sees all of them, while an older query's answer may miss some.
+        """
+        self._options_query += 1
+        query = self._options_query
+
+        def answered(options: Any) -> None:
+            if query == self._options_query:
+                self._options_synced(options)
+
+        self.ctx.tasks.run(self.service.known_options, name="known models",
+                           on_done=self._live(answered), on_error=self._on_error)
 
     def _options_synced(self, options: Any) -> None:
         if options is not None:
