@@ -15,33 +15,43 @@ MAX_LINES = 5000
 
 
 class _Emitter(QObject):
-    line = Signal(str)
+    line = Signal(int, str)  # sequence number, formatted record
 
 
 class QtLogHandler(logging.Handler):
-    """A logging handler that hands formatted records to the GUI thread through a signal."""
+    """Hands formatted records to the GUI thread through a signal, and keeps the recent ones
+    so a Log dock built later (or first shown later) starts with what came before."""
 
     def __init__(self) -> None:
         super().__init__()
         self.emitter = _Emitter()
         self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self._recent: deque[tuple[int, str]] = deque(maxlen=MAX_LINES)
+        self._sequence = 0
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def emit(self, record: logging.LogRecord) -> None:  # called with self.lock held
+        line = self.format(record)
+        self._sequence += 1
+        self._recent.append((self._sequence, line))
         try:
-            self.emitter.line.emit(self.format(record))
+            self.emitter.line.emit(self._sequence, line)
         except RuntimeError:  # the emitter was deleted at shutdown
             pass
+
+    def recent(self) -> list[tuple[int, str]]:
+        with self.lock:
+            return list(self._recent)
 
 
 class LogDock(QDockWidget):
     """Shows the log live. The text view is built the first time the dock is shown (it starts
-    hidden and costs a few milliseconds of start-up); lines that come before wait in a buffer."""
+    hidden, and start-up should not pay for it); it then begins with the handler's recent lines."""
 
     def __init__(self, handler: QtLogHandler, parent: QWidget | None = None) -> None:
         super().__init__("Log", parent)
         self.setObjectName("dock.log")
         self.view: QPlainTextEdit | None = None
-        self._pending: deque[str] = deque(maxlen=MAX_LINES)
+        self._shown_up_to = 0
         self._handler = handler
         handler.emitter.line.connect(self.append_line)
         self.visibilityChanged.connect(self._build_view)
@@ -55,21 +65,24 @@ class LogDock(QDockWidget):
         view.setReadOnly(True)
         view.setMaximumBlockCount(MAX_LINES)
         view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        view.setPlainText("\n".join(self._pending))
-        self._pending.clear()
+        recent = self._handler.recent()
+        view.setPlainText("\n".join(line for _seq, line in recent))
+        self._shown_up_to = recent[-1][0] if recent else 0
         self.view = view
         self.setWidget(view)
 
     def text(self) -> str:
-        """Everything the dock holds, shown or not yet shown."""
-        return self.view.toPlainText() if self.view is not None else "\n".join(self._pending)
+        """What the dock shows, or would show once opened."""
+        if self.view is not None:
+            return self.view.toPlainText()
+        return "\n".join(line for _seq, line in self._handler.recent())
 
-    @Slot(str)
-    def append_line(self, line: str) -> None:
-        if self.view is None:
-            self._pending.append(line)
-        else:
-            self.view.appendPlainText(line)
+    @Slot(int, str)
+    def append_line(self, sequence: int, line: str) -> None:
+        if self.view is None or sequence <= self._shown_up_to:
+            return  # not shown yet (the handler keeps it), or already in the view
+        self._shown_up_to = sequence
+        self.view.appendPlainText(line)
 
     def shutdown(self) -> None:
         self._handler.emitter.line.disconnect(self.append_line)

@@ -1,4 +1,9 @@
-"""The ComfyDesk main window: five feature docks around a central viewer, menus, status bar."""
+"""The ComfyDesk main window: five feature docks around a central viewer, menus, status bar.
+
+A cold start paints the window at once (menus, a centred "opening" line) and builds the docks in
+:meth:`MainWindow.attach` once the database is open. Nothing before the first paint touches a
+``Qt.*`` enum: PySide6 builds its whole ``Qt`` namespace (about 15 ms) on first use of one.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -18,11 +23,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QDockWidget,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QStatusBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -35,37 +41,42 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# (attribute, title, objectName, module, class): built once the database is open.
+# (attribute, module, class) of each feature dock, in View-menu order; built in attach().
 DOCK_SPECS = (
-    ("profiles_dock", "Profiles", "dock.profiles", "app.ui.docks.profiles", "ProfilesDock"),
-    ("generate_dock", "Generate", "dock.generate", "app.ui.docks.generate", "GenerateDock"),
-    ("versions_dock", "Versions", "dock.versions", "app.ui.docks.upcoming", "VersionsDock"),
-    ("trials_dock", "Trials", "dock.trials", "app.ui.docks.upcoming", "TrialsDock"),
-    ("profiler_dock", "Profiler", "dock.profiler", "app.ui.docks.profiler", "ProfilerDock"),
+    ("profiles_dock", "app.ui.docks.profiles", "ProfilesDock"),
+    ("generate_dock", "app.ui.docks.generate", "GenerateDock"),
+    ("versions_dock", "app.ui.docks.upcoming", "VersionsDock"),
+    ("trials_dock", "app.ui.docks.upcoming", "TrialsDock"),
+    ("profiler_dock", "app.ui.docks.profiler", "ProfilerDock"),
 )
 
 
 def import_dock_modules() -> None:
     """Load every dock's module (and the feature packages behind it); fine off the GUI thread."""
-    for *_names, module, _cls in DOCK_SPECS:
+    for _attr, module, _cls in DOCK_SPECS:
         importlib.import_module(module)
-
-
-class DockShell(QDockWidget):
-    """Stands in a dock's place, with its name and title, until the real dock is built."""
-
-    def __init__(self, title: str, object_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, parent)
-        self.setObjectName(object_name)
-        label = QLabel("Loading…")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setWidget(label)
 
 
 # Bump when the set of docks changes, so an old saved layout is ignored rather than half-applied.
 LAYOUT_VERSION = 1
 SETTINGS_GEOMETRY = "window/geometry"
 SETTINGS_STATE = "window/state"
+
+
+def _centred(text: str, name: str) -> QWidget:
+    """A page with ``text`` in its middle (layouts centre it; no alignment enum needed)."""
+    label = QLabel(text)
+    label.setObjectName(name)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(label)
+    row.addStretch(1)
+    page = QWidget()
+    column = QVBoxLayout(page)
+    column.addStretch(1)
+    column.addLayout(row)
+    column.addStretch(1)
+    return page
 
 
 class CentralStack(QStackedWidget, CentralArea):
@@ -75,12 +86,7 @@ class CentralStack(QStackedWidget, CentralArea):
         super().__init__(parent)
         self.setObjectName("central")
         self._pages: dict[str, QWidget] = {}
-        welcome = QLabel("Pick a panel on the side: generate an image, profile a run, "
-                         "or manage your Image Pool profiles.")
-        welcome.setObjectName("central.welcome")
-        welcome.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        welcome.setWordWrap(True)
-        self.show("welcome", welcome)
+        self.show("welcome", _centred("Opening the database…", "central.welcome"))
 
     def show(self, key: str, widget: QWidget | None = None) -> None:  # type: ignore[override]
         if key not in self._pages:
@@ -93,18 +99,25 @@ class CentralStack(QStackedWidget, CentralArea):
     def page(self, key: str) -> QWidget | None:
         return self._pages.get(key)
 
+    def say(self, text: str) -> None:
+        label = self._pages["welcome"].findChild(QLabel, "central.welcome")
+        label.setText(text)
+
 
 class MainWindow(QMainWindow):
     settings_requested = Signal()
-
     ready = Signal()
 
     def __init__(self, ctx: AppContext | None = None, log_handler: QtLogHandler | None = None,
                  parent: QWidget | None = None) -> None:
-        """Build the window. Without ``ctx`` it paints a shell at once and the docks are built
-        by :meth:`attach` once the database is open (see ``app.ui.application``)."""
+        """Build the window. Without ``ctx`` only the frame is painted; :meth:`attach` adds the
+        docks once the database is open (see ``app.ui.application.start_window``)."""
         super().__init__(parent)
         self.ctx: AppContext | None = None
+        self._log_handler = log_handler or QtLogHandler()
+        self.log_dock: LogDock | None = None
+        for attr, _module, _cls in DOCK_SPECS:
+            setattr(self, attr, None)
         self.setObjectName("main_window")
         self.setWindowTitle("ComfyDesk")
         self.setWindowIcon(app_icon())
@@ -114,74 +127,51 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.central = CentralStack(self)
         self.setCentralWidget(self.central)
-        for attr, title, name, _module, _cls in DOCK_SPECS:
-            setattr(self, attr, DockShell(title, name, self))
-        self.log_dock = LogDock(log_handler or QtLogHandler(), self)
-        self._place_docks()
-        starting = QStatusBar(self)
-        starting.showMessage("Opening the database…")
-        self.setStatusBar(starting)
         self._build_menus()
-        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._default_state = QByteArray()
         self.resize(1400, 900)
-        self.restore_layout()
+        self._restore_geometry()
         if ctx is not None:
             self.attach(ctx)
-
-    def _take_place(self, shell: QDockWidget, dock: QDockWidget) -> None:
-        """Put ``dock`` exactly where ``shell`` is (tab group, floating, hidden), then drop it.
-
-        Tabifying into the shell's own group reuses Qt's tab bar; removing and re-adding docks
-        would leave stale tab bars painted over the menu bar.
-        """
-        if shell.isFloating():
-            self.addDockWidget(self.dockWidgetArea(shell), dock)
-            dock.setFloating(True)
-            dock.setGeometry(shell.geometry())
-        else:
-            self.tabifyDockWidget(shell, dock)
-        visible, current = shell.isVisibleTo(self), not shell.visibleRegion().isEmpty()
-        self.removeDockWidget(shell)
-        shell.setObjectName("")  # restoreState matches by name: only the real dock may answer
-        shell.deleteLater()
-        dock.setVisible(visible)
-        if current:
-            dock.raise_()
 
     @property
     def is_ready(self) -> bool:
         return self.ctx is not None
 
     def attach(self, ctx: AppContext) -> None:
-        """Build the real docks and status bar around ``ctx``, keeping the current layout."""
+        """Build the docks and the status bar around ``ctx`` and restore the saved layout."""
         from app.ui.status_bar import BackendStatusBar
 
         self.ctx = ctx
         ctx.central = self.central
-        state = self.saveState(LAYOUT_VERSION)
-        for attr, _title, _name, module, cls in DOCK_SPECS:
-            shell: QDockWidget = getattr(self, attr)
-            dock = getattr(importlib.import_module(module), cls)(ctx, self)
-            self._take_place(shell, dock)
-            setattr(self, attr, dock)
-        self._apply_dock_features()
-        self.restoreState(state, LAYOUT_VERSION)  # tab order as it was
+        for attr, module, cls in DOCK_SPECS:
+            setattr(self, attr, getattr(importlib.import_module(module), cls)(ctx, self))
+        self.log_dock = LogDock(self._log_handler, self)
+        self._place_docks()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._restore_state()
+        self.central.say("Pick a panel on the side: generate an image, profile a run, "
+                         "or manage your Image Pool profiles.")
         self.setStatusBar(BackendStatusBar(ctx.backends, self))
         self._rebuild_dock_toggles()
+        self._assign_shortcuts()
         self.settings_action.setEnabled(True)
         self.ready.emit()
 
     # -- docks -----------------------------------------------------------------------------
     @property
     def feature_docks(self) -> list[QDockWidget]:
-        return [self.profiles_dock, self.generate_dock, self.versions_dock, self.trials_dock,
-                self.profiler_dock]
+        """The five panels in View-menu order; empty until :meth:`attach`."""
+        docks = [getattr(self, attr) for attr, _module, _cls in DOCK_SPECS]
+        return [dock for dock in docks if dock is not None]
 
     @property
     def all_docks(self) -> list[QDockWidget]:
-        return [*self.feature_docks, self.log_dock]
+        return [*self.feature_docks, *([self.log_dock] if self.log_dock is not None else [])]
 
     def _place_docks(self) -> None:
+        from PySide6.QtCore import Qt  # first Qt enum use: after the first paint (see top)
+
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.addDockWidget(left, self.generate_dock)
         self.addDockWidget(left, self.profiles_dock)
@@ -195,9 +185,6 @@ class MainWindow(QMainWindow):
         self.generate_dock.raise_()
         self.profiler_dock.raise_()
         self.log_dock.hide()
-        self._apply_dock_features()
-
-    def _apply_dock_features(self) -> None:
         for dock in self.all_docks:
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -205,35 +192,41 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.settings_action = self._action("&Settings…", QKeySequence("Ctrl+,"),
-                                            self.open_settings)
+        self.settings_action = self._action("&Settings…", self.open_settings)
         self.settings_action.setEnabled(False)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        self.quit_action = self._action("&Quit", self.close)
+        file_menu.addAction(self.quit_action)
 
         self.view_menu = self.menuBar().addMenu("&View")
-        self.reset_layout_action = self._action("&Reset layout", None, self.reset_layout)
+        self.reset_layout_action = self._action("&Reset layout", self.reset_layout)
         self._rebuild_dock_toggles()
 
         help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("Open &log folder", None, self.open_log_folder))
-        self.about_action = self._action("&About ComfyDesk", None, self.show_about)
+        help_menu.addAction(self._action("Open &log folder", self.open_log_folder))
+        self.about_action = self._action("&About ComfyDesk", self.show_about)
         help_menu.addAction(self.about_action)
+
+    def _assign_shortcuts(self) -> None:
+        # Done in attach(): a shortcut is the first Qt enum use (see the module docstring), and
+        # the actions they lead to only work once the panels exist.
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        # Some platforms (and desktops) bind nothing to the standard Quit key: Ctrl+Q then.
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcuts(quit_keys or [QKeySequence("Ctrl+Q")])
+        for index, dock in enumerate(self.all_docks, start=1):
+            dock.toggleViewAction().setShortcut(QKeySequence(f"Alt+{index}"))
 
     def _rebuild_dock_toggles(self) -> None:
         self.view_menu.clear()
-        for index, dock in enumerate(self.all_docks, start=1):
-            toggle = dock.toggleViewAction()
-            toggle.setShortcut(QKeySequence(f"Alt+{index}"))
-            self.view_menu.addAction(toggle)
+        for dock in self.all_docks:
+            self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.reset_layout_action)
 
-    def _action(self, text: str, shortcut, slot) -> QAction:
+    def _action(self, text: str, slot) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
         action.triggered.connect(slot)
         return action
 
@@ -241,20 +234,29 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         settings = QSettings()
         settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
-        settings.setValue(SETTINGS_STATE, self.saveState(LAYOUT_VERSION))
+        if self.is_ready:  # a window closed while loading has no dock layout to keep
+            settings.setValue(SETTINGS_STATE, self.saveState(LAYOUT_VERSION))
 
-    def restore_layout(self) -> bool:
-        settings = QSettings()
-        geometry = settings.value(SETTINGS_GEOMETRY)
-        state = settings.value(SETTINGS_STATE)
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value(SETTINGS_GEOMETRY)
         if isinstance(geometry, QByteArray | bytes):
             self.restoreGeometry(QByteArray(geometry))
+
+    def _restore_state(self) -> bool:
+        state = QSettings().value(SETTINGS_STATE)
         if isinstance(state, QByteArray | bytes):
             return self.restoreState(QByteArray(state), LAYOUT_VERSION)
         return False
 
+    def restore_layout(self) -> bool:
+        """Geometry and dock layout as saved at the last quit; False when no layout applies."""
+        self._restore_geometry()
+        return self.is_ready and self._restore_state()
+
     @Slot()
     def reset_layout(self) -> None:
+        if not self.is_ready:
+            return
         for dock in self.all_docks:
             dock.setFloating(False)
         self.restoreState(self._default_state, LAYOUT_VERSION)
@@ -262,6 +264,8 @@ class MainWindow(QMainWindow):
     # -- actions ---------------------------------------------------------------------------
     @Slot()
     def open_settings(self) -> None:
+        from PySide6.QtCore import Qt
+
         from app.ui.settings_dialog import SettingsDialog
 
         if self.ctx is None:
@@ -273,6 +277,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
+        from PySide6.QtCore import Qt
+
         from app.ui.about import AboutDialog
 
         if self.ctx is None:
@@ -314,7 +320,8 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         importer = getattr(self.profiles_dock, "import_zip_files", None)
         if importer is None:
-            QMessageBox.information(self, "ComfyDesk", "Importing profiles is not available yet.")
+            QMessageBox.information(self, "ComfyDesk",
+                                    "ComfyDesk is still opening; drop the zip again in a moment.")
             return
         self.profiles_dock.show()
         self.profiles_dock.raise_()

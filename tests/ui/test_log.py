@@ -12,11 +12,12 @@ def test_log_dock_shows_records_from_any_thread(qtbot):
     import threading
 
     handler = QtLogHandler()
-    dock = LogDock(handler)
-    qtbot.addWidget(dock)
     logger = logging.getLogger("app.test_log")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    logger.info("started before the window had a Log dock")
+    dock = LogDock(handler)
+    qtbot.addWidget(dock)
     try:
         worker = threading.Thread(target=lambda: logger.warning("backend went away"))
         worker.start()
@@ -25,9 +26,11 @@ def test_log_dock_shows_records_from_any_thread(qtbot):
         assert "WARNING" in dock.text()
         dock.show()  # the text view is built on first show, with what came before
         qtbot.waitUntil(lambda: dock.view is not None)
-        assert "backend went away" in dock.view.toPlainText()
+        shown = dock.view.toPlainText()
+        assert "started before the window" in shown and "backend went away" in shown
         logger.warning("and came back")
         qtbot.waitUntil(lambda: "and came back" in dock.view.toPlainText())
+        assert dock.view.toPlainText().count("backend went away") == 1
     finally:
         logger.removeHandler(handler)
         dock.shutdown()

@@ -69,23 +69,37 @@ def test_window_geometry_survives_a_restart(qtbot):
     second.close()
 
 
-def test_cold_start_paints_a_shell_then_builds_the_docks(qtbot):
+def test_cold_start_paints_at_once_then_builds_the_docks(qtbot):
     """The window appears before the database is open; the panels arrive without a restart."""
+    from PySide6.QtWidgets import QLabel
+
     from app.config import resolve_paths
     from app.ui.application import make_application, start_window
 
     make_application()
     window = start_window(resolve_paths().ensure())
     qtbot.addWidget(window)
-    assert window.isVisible() and not window.is_ready
-    assert [d.windowTitle() for d in window.feature_docks] == FEATURE_TITLES
-    with qtbot.waitSignal(window.ready, timeout=20000):
-        pass
-    assert window.settings_action.isEnabled()
-    assert (window.ctx.paths.data_dir / "comfydesk.db").exists()
-    assert type(window.versions_dock).__name__ == "VersionsDock"
-    window.close()
-    window.ctx.shutdown()
+    try:
+        assert window.isVisible() and not window.is_ready
+        welcome = window.central.findChild(QLabel, "central.welcome")
+        assert welcome.text() == "Opening the database…"
+        assert window.feature_docks == [] and not window.settings_action.isEnabled()
+        window.reset_layout_action.trigger()  # harmless while loading
+        with qtbot.waitSignal(window.ready, timeout=20000):
+            pass
+        assert [d.windowTitle() for d in window.feature_docks] == FEATURE_TITLES
+        assert "Pick a panel" in welcome.text()
+        shortcuts = [d.toggleViewAction().shortcut().toString() for d in window.all_docks]
+        assert shortcuts == [f"Alt+{n}" for n in range(1, 7)]
+        assert window.settings_action.shortcut().toString() == "Ctrl+,"
+        assert not window.quit_action.shortcut().isEmpty()
+        assert window.settings_action.isEnabled()
+        assert (window.ctx.paths.data_dir / "comfydesk.db").exists()
+        assert type(window.versions_dock).__name__ == "VersionsDock"
+    finally:
+        window.close()
+        qtbot.waitUntil(lambda: window.ctx is not None, timeout=20000)
+        window.ctx.shutdown()
 
 
 def test_reset_layout_restores_the_default(make_window, qtbot):
@@ -102,7 +116,7 @@ def test_a_layout_saved_by_an_older_dock_set_is_ignored(make_window, qtbot):
     settings = QSettings()
     settings.setValue("window/state", b"not a state from this version")
     window, _ctx = make_window()
-    assert window.restore_layout() is False
+    assert window.restore_layout() is False, "a state from another layout version is refused"
     assert [d.isFloating() for d in window.feature_docks] == [False] * 5
 
 
